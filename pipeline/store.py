@@ -1,0 +1,302 @@
+"""The corpus store: the only module that touches SQLite.
+
+WAL mode, one transaction per logical change, schema migrations by ``PRAGMA user_version``. A process
+killed at any moment leaves either the whole change or none of it, so the next run resumes cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pipeline.document import Document
+from pipeline.errors import E_STORE_NEWER, StoreError
+from pipeline.schema import ANNOTATION_TABLES, MIGRATIONS
+
+logger = logging.getLogger(__name__)
+
+_DOC_COLUMNS = [f.name for f in fields(Document) if f.name != "extra"]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    status: str  # new | updated | unchanged | duplicate
+    doc_id: str
+
+
+class Store:
+    """A SQLite corpus store at ``path`` (created and migrated on open)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(E_STORE_NEWER.format(path=self.path, found=version, supported=len(MIGRATIONS)))
+        for i in range(version, len(MIGRATIONS)):
+            # executescript manages its own transaction: the migration and its version bump land together.
+            self.conn.executescript("BEGIN IMMEDIATE;" + MIGRATIONS[i] + f";PRAGMA user_version={i + 1};COMMIT;")
+            logger.debug("store %s migrated to schema %d", self.path, i + 1)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One atomic change. ``executescript`` users manage BEGIN/COMMIT themselves."""
+        cur = self.conn.cursor()
+        try:
+            if not self.conn.in_transaction:
+                cur.execute("BEGIN IMMEDIATE")
+            yield cur
+            if self.conn.in_transaction:
+                cur.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    # -- documents --------------------------------------------------------------------------------
+    def add_document(self, doc: Document, *, location: str | None = None) -> AddResult:
+        """Insert or update ``doc``; an exact duplicate of a stored text is linked, not stored again."""
+        location = location or doc.url or doc.path or doc.doc_id
+        stamp = now_iso()
+        with self.transaction() as cur:
+            same = cur.execute(
+                "SELECT doc_id FROM documents WHERE content_hash=?", (doc.content_hash,)
+            ).fetchone()
+            existing = cur.execute("SELECT content_hash FROM documents WHERE doc_id=?", (doc.doc_id,)).fetchone()
+            if same is not None:
+                status = "unchanged" if same["doc_id"] == doc.doc_id else "duplicate"
+                target = same["doc_id"]
+            elif existing is not None:
+                self._write_doc(cur, doc, stamp, update=True)
+                status, target = "updated", doc.doc_id
+            else:
+                self._write_doc(cur, doc, stamp, update=False)
+                status, target = "new", doc.doc_id
+            cur.execute(
+                "INSERT INTO locations(location, doc_id, first_seen) VALUES (?,?,?) "
+                "ON CONFLICT(location) DO UPDATE SET doc_id=excluded.doc_id",
+                (location, target, stamp),
+            )
+            cur.execute("DELETE FROM rejections WHERE location=?", (location,))
+        return AddResult(status, target)
+
+    def _write_doc(self, cur: sqlite3.Cursor, doc: Document, stamp: str, *, update: bool) -> None:
+        row = {c: getattr(doc, c) for c in _DOC_COLUMNS}
+        row["extra"] = json.dumps(doc.meta, sort_keys=True)
+        row["updated_at"] = stamp
+        if update:
+            row.pop("ingested_at")
+            sets = ", ".join(f"{c}=:{c}" for c in row if c != "doc_id")
+            cur.execute(f"UPDATE documents SET {sets} WHERE doc_id=:doc_id", row)
+        else:
+            row["ingested_at"] = stamp
+            row["story_id"] = doc.doc_id
+            cols = ", ".join(row)
+            cur.execute(f"INSERT INTO documents({cols}) VALUES ({', '.join(':' + c for c in row)})", row)
+
+    def get_document(self, doc_id: str) -> Document | None:
+        row = self.conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return _row_to_doc(row) if row else None
+
+    def iter_documents(self, *, where: str = "1=1", params: Sequence[Any] = ()) -> Iterator[Document]:
+        for row in self.conn.execute(f"SELECT * FROM documents WHERE {where} ORDER BY doc_id", params):
+            yield _row_to_doc(row)
+
+    def doc_for_location(self, location: str) -> str | None:
+        row = self.conn.execute("SELECT doc_id FROM locations WHERE location=?", (location,)).fetchone()
+        return row["doc_id"] if row else None
+
+    def count(self, table: str) -> int:
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+    def set_story_ids(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Record near-duplicate groups: ``(doc_id, story_id)`` pairs."""
+        with self.transaction() as cur:
+            cur.executemany("UPDATE documents SET story_id=? WHERE doc_id=?", [(s, d) for d, s in pairs])
+
+    # -- rejected inputs and runs ------------------------------------------------------------------
+    def reject(self, location: str, reason: str, *, code: str = "rejected", run_id: int | None = None) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO rejections(location, code, reason, run_id, at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(location, code) DO UPDATE SET reason=excluded.reason, run_id=excluded.run_id, "
+                "at=excluded.at",
+                (location, code, reason, run_id, now_iso()),
+            )
+
+    def rejections(self) -> list[sqlite3.Row]:
+        return self.query("SELECT location, code, reason, at FROM rejections ORDER BY at, location")
+
+    def start_run(self, command: str) -> int:
+        with self.transaction() as cur:
+            cur.execute("INSERT INTO runs(command, started_at) VALUES (?,?)", (command, now_iso()))
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, *, status: str, stats: dict[str, Any]) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "UPDATE runs SET finished_at=?, status=?, stats=? WHERE run_id=?",
+                (now_iso(), status, json.dumps(stats, sort_keys=True), run_id),
+            )
+
+    def last_runs(self, n: int = 5) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM runs ORDER BY run_id DESC LIMIT ?", (n,))
+
+    # -- the collector's state -----------------------------------------------------------------------
+    def fetch_record(self, url: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM fetches WHERE url=?", (url,)).fetchone()
+
+    def record_fetch(self, url: str, **values: Any) -> None:
+        values = {"url": url, "fetched_at": now_iso(), **values}
+        cols = ", ".join(values)
+        updates = ", ".join(f"{c}=excluded.{c}" for c in values if c != "url")
+        with self.transaction() as cur:
+            cur.execute(
+                f"INSERT INTO fetches({cols}) VALUES ({', '.join('?' * len(values))}) "
+                f"ON CONFLICT(url) DO UPDATE SET {updates}",
+                list(values.values()),
+            )
+
+    def enqueue(self, urls: Iterable[str], *, source: str | None, kind: str | None, depth: int = 0) -> int:
+        """Add URLs to the frontier (already known ones are left as they are); returns how many were new."""
+        rows = [(u, source, kind, depth, now_iso()) for u in urls]
+        with self.transaction() as cur:
+            before = self.conn.total_changes
+            cur.executemany(
+                "INSERT OR IGNORE INTO frontier(url, source, kind, depth, added_at) VALUES (?,?,?,?,?)", rows
+            )
+            return self.conn.total_changes - before
+
+    def pending_urls(self, *, source: str | None = None) -> list[sqlite3.Row]:
+        if source is None:
+            return self.query("SELECT * FROM frontier WHERE state='pending' ORDER BY added_at, url")
+        return self.query(
+            "SELECT * FROM frontier WHERE state='pending' AND source=? ORDER BY added_at, url", (source,)
+        )
+
+    def mark_url(self, url: str, state: str) -> None:
+        with self.transaction() as cur:
+            cur.execute("UPDATE frontier SET state=?, done_at=? WHERE url=?", (state, now_iso(), url))
+
+    def reset_frontier(self, *, source: str | None = None) -> None:
+        """Make done URLs pending again (a new daily collect re-checks them with conditional requests)."""
+        with self.transaction() as cur:
+            if source is None:
+                cur.execute("UPDATE frontier SET state='pending' WHERE state!='pending'")
+            else:
+                cur.execute("UPDATE frontier SET state='pending' WHERE source=?", (source,))
+
+    # -- annotations ---------------------------------------------------------------------------------
+    def pending(self, stage: str, version: str, *, doc_ids: Iterable[str] | None = None) -> list[str]:
+        """Documents whose ``stage`` output is missing, from another version, or for an older text."""
+        rows = self.query(
+            "SELECT d.doc_id FROM documents d LEFT JOIN stage_runs s ON s.doc_id=d.doc_id AND s.stage=? "
+            "WHERE s.doc_id IS NULL OR s.version!=? OR s.content_hash!=d.content_hash ORDER BY d.doc_id",
+            (stage, version),
+        )
+        ids = [r["doc_id"] for r in rows]
+        if doc_ids is not None:
+            wanted = set(doc_ids)
+            ids = [i for i in ids if i in wanted]
+        return ids
+
+    def write_stage(
+        self,
+        stage: str,
+        version: str,
+        results: dict[str, dict[str, list[dict[str, Any]]]],
+    ) -> None:
+        """Atomically replace ``stage``'s rows for each document: ``{doc_id: {table: [row, ...]}}``."""
+        stamp = now_iso()
+        with self.transaction() as cur:
+            for doc_id, tables in results.items():
+                hash_row = cur.execute("SELECT content_hash FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+                if hash_row is None:
+                    continue
+                for table, rows in tables.items():
+                    cols = ANNOTATION_TABLES[table]
+                    cur.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))  # noqa: S608
+                    cur.executemany(
+                        f"INSERT INTO {table}(doc_id, {', '.join(cols)}) "  # noqa: S608
+                        f"VALUES (?, {', '.join('?' * len(cols))})",
+                        [(doc_id, *(_cell(r.get(c)) for c in cols)) for r in rows],
+                    )
+                cur.execute(
+                    "INSERT INTO stage_runs(stage, doc_id, version, content_hash, done_at) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT(stage, doc_id) DO UPDATE SET version=excluded.version, "
+                    "content_hash=excluded.content_hash, done_at=excluded.done_at",
+                    (stage, doc_id, version, hash_row["content_hash"], stamp),
+                )
+
+    def replace_topic_info(self, rows: Iterable[dict[str, Any]]) -> None:
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM topic_info")
+            cur.executemany(
+                "INSERT INTO topic_info(topic_id, label, words, size) VALUES (?,?,?,?)",
+                [(r["topic_id"], r["label"], _cell(r["words"]), r["size"]) for r in rows],
+            )
+
+    def set_chunk_topics(self, rows: Iterable[tuple[int | None, float | None, str, int]]) -> None:
+        """``(topic_id, prob, doc_id, chunk_idx)`` rows."""
+        with self.transaction() as cur:
+            cur.executemany("UPDATE chunks SET topic_id=?, topic_prob=? WHERE doc_id=? AND chunk_idx=?", rows)
+
+    def frame(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """A query's result as a pandas DataFrame (pandas imported lazily)."""
+        import pandas as pd
+
+        return pd.read_sql_query(sql, self.conn, params=list(params))
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _row_to_doc(row: sqlite3.Row) -> Document:
+    values = {c: row[c] for c in _DOC_COLUMNS}
+    extra = tuple(sorted(json.loads(row["extra"] or "{}").items()))
+    return Document(**values, extra=extra)
+
+
+def open_store(path: str | Path) -> Store:
+    return Store(path)
