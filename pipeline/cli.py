@@ -1,0 +1,86 @@
+"""The ``opentide`` command: parse arguments, check paths, call a plain function in ``workflows``.
+
+Exit codes: 0 everything done; 3 done, but some inputs were rejected or some URLs failed;
+2 could not run (bad settings, missing model, bad arguments); 1 an unexpected crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import OpentideError
+
+EXIT_OK, EXIT_CRASH, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="opentide", description="Follow policy narratives through news and policy texts.")
+    p.add_argument("--version", action="version", version=f"opentide {__version__}")
+    p.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace directory (default: .)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("collect", help="fetch feeds, sitemaps, pages and PDFs into the store")
+    c.add_argument("urls", nargs="*", help="URLs to collect (besides the sources in the settings)")
+    c.add_argument("--source", action="append", help="only the configured source(s) with this name")
+    c.add_argument("--kind", help="kind of document the given URLs yield")
+
+    i = sub.add_parser("ingest", help="ingest local files and folders (.txt .md .html .pdf .jsonl)")
+    i.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the workspace's corpus_dirs)")
+    i.add_argument("--kind", help="kind of the ingested documents (default: from metadata or settings)")
+    i.add_argument("--source", help="a name recorded on each document")
+    i.add_argument("--reextract", action="store_true", help="re-extract collected documents from raw snapshots")
+
+    a = sub.add_parser("analyze", help="sentences, entities, stance and topics for new or changed documents")
+    a.add_argument("--engine", choices=["local", "dask"], help="where to run (default: [analysis] engine)")
+    a.add_argument("--scheduler", help="Dask scheduler address or local:N (with --engine dask)")
+    a.add_argument("--force", action="store_true", help="re-run every stage on every document")
+
+    e = sub.add_parser("export", help="write CSV exports (documents, sentences, entities, timelines)")
+    e.add_argument("--out", type=Path, help="output folder (default: the workspace's outputs)")
+    e.add_argument("--schema", action="store_true", help="print the documented columns of every export and exit")
+    e.add_argument("--freq", choices=["week", "month", "quarter"], help="timeline period (default: settings)")
+    e.add_argument("--parquet", action="store_true", help="also write annotations as Parquet partitioned by month")
+
+    s = sub.add_parser("stance", help="classify sentences in a JSONL file: {id, text} -> + stance, score, frame")
+    s.add_argument("input", type=Path)
+    s.add_argument("output", type=Path)
+    s.add_argument("--target", help="stance target (default: [stance] target)")
+
+    v = sub.add_parser("evaluate", help="precision, recall, F1 and confusion matrix on a labelled JSONL file")
+    v.add_argument("labelled", type=Path, help="JSONL lines with text and stance (and frame)")
+    v.add_argument("--target", help="stance target (default: [stance] target)")
+
+    sub.add_parser("status", help="counts, last runs, rejected inputs and settings in force")
+    sub.add_parser("report", help="write outputs/report.html and figures")
+    r = sub.add_parser("run", help="the main job: collect, ingest the corpus folders, analyze, export, report")
+    r.add_argument("--offline", action="store_true", help="skip collection")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    from pipeline import workflows
+
+    try:
+        ok, lines = workflows.dispatch(args)
+        for line in lines:
+            print(line)
+    except OpentideError as err:
+        print(f"opentide: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("opentide: interrupted; the store is consistent, run the command again to resume", file=sys.stderr)
+        return 130
+    return EXIT_OK if ok else EXIT_PARTIAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Exports: tidy CSVs keyed by ``doc_id`` (UTF-8, ISO dates, no index column) and optional Parquet.
+
+Each table is built by a plain function from store queries; the columns are documented in
+``pipeline/SCHEMA.md`` (printed by ``opentide export --schema``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.settings import Settings
+from pipeline.store import Store
+
+logger = logging.getLogger(__name__)
+SCHEMA_PATH = Path(__file__).with_name("SCHEMA.md")
+
+DOCUMENT_COLUMNS = [
+    "doc_id", "url", "path", "title", "author", "published", "date_source", "site", "kind", "language",
+    "story_id", "stance", "stance_score",
+]
+SENTENCE_COLUMNS = ["doc_id", "sent_idx", "text", "relevance", "stance", "stance_score", "frame", "speaker"]
+
+
+def schema_text() -> str:
+    return SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.is_file() else "(schema file missing)"
+
+
+def documents_frame(store: Store, *, with_text: bool = False) -> pd.DataFrame:
+    cols = ", ".join(f"d.{c}" for c in DOCUMENT_COLUMNS if c not in ("stance", "stance_score"))
+    text = ", d.text" if with_text else ""
+    df = store.frame(
+        f"SELECT {cols}, s.stance, s.stance_score, s.evidence{text} FROM documents d "
+        "LEFT JOIN document_stance s ON s.doc_id=d.doc_id ORDER BY d.published, d.doc_id"
+    )
+    df["evidence"] = df["evidence"].map(lambda e: json.loads(e) if isinstance(e, str) else [])
+    return df
+
+
+def sentences_frame(store: Store) -> pd.DataFrame:
+    return store.frame(
+        "SELECT t.doc_id, t.sent_idx, t.text, s.relevance, s.stance, s.stance_score, s.frame, "
+        "p.speaker_id, p.speaker FROM sentences t "
+        "JOIN sentence_stance s ON s.doc_id=t.doc_id AND s.sent_idx=t.sent_idx "
+        "LEFT JOIN speakers p ON p.doc_id=t.doc_id AND p.sent_idx=t.sent_idx ORDER BY t.doc_id, t.sent_idx"
+    )
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> tuple[Path, int]:
+    tmp = path.with_suffix(".tmp")
+    df.to_csv(tmp, index=False, encoding="utf-8")
+    tmp.replace(path)
+    return path, len(df)
+
+
+def export_all(store: Store, settings: Settings, *, out: Path, freq: str | None = None,
+               parquet: bool = False) -> list[tuple[Path, int]]:
+    """Write every export to ``out``; returns ``(path, rows)`` pairs."""
+    from pipeline import tables
+
+    out.mkdir(parents=True, exist_ok=True)
+    docs = documents_frame(store, with_text=True)
+    written = [write_csv(docs[DOCUMENT_COLUMNS], out / "documents.csv")]
+    jsonl = out / "documents.jsonl"
+    with jsonl.open("w", encoding="utf-8") as fh:
+        for rec in docs[[*DOCUMENT_COLUMNS, "evidence", "text"]].to_dict(orient="records"):
+            fh.write(json.dumps(_clean(rec), ensure_ascii=False) + "\n")
+    written.append((jsonl, len(docs)))
+    sents = sentences_frame(store)
+    written.append(write_csv(sents[[c for c in SENTENCE_COLUMNS if c != "speaker"] + ["speaker"]],
+                             out / "sentences.csv"))
+    timeline = settings.section("timeline")
+    for name, df in tables.analysis_tables(store, docs, sents, freq=freq or timeline["freq"],
+                                           dedupe=bool(timeline["dedupe_stories"])).items():
+        written.append(write_csv(df, out / f"{name}.csv"))
+    if parquet:
+        written += tables.write_parquet(docs, sents, out / "parquet")
+    return written
+
+
+def _clean(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}

@@ -1,0 +1,1 @@
+"""Local ingestion: files and folders on disk become ``Document`` records (see ``readers``)."""

@@ -1,0 +1,231 @@
+"""Turn one local file into documents: .txt, .md (YAML front matter), .html, .pdf, .jsonl.
+
+Readers raise :class:`InputRejected` with a reason a person can act on; they never touch the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from charset_normalizer import from_bytes
+
+from pipeline.document import Document
+from pipeline.errors import InputRejected
+from pipeline.ingest.dates import find_date
+from pipeline.ingest.language import detect_language
+
+logger = logging.getLogger(__name__)
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_HEADING = re.compile(r"^#\s+(.+)$", re.M)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    max_bytes: int = 20_000_000
+    min_chars: int = 200
+    default_kind: str = "news"
+    languages: tuple[str, ...] = ("en",)
+    kind_by_path: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One document read from a file, or the reason one part of the file was rejected."""
+
+    location: str
+    doc: Document | None = None
+    reason: str | None = None
+    code: str = "rejected"
+
+
+def iter_files(paths: list[Path]) -> Iterator[Path]:
+    """Files under ``paths`` with a known suffix (folders recursively, hidden entries skipped), sorted."""
+    for path in paths:
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                rel = p.relative_to(path).parts
+                if p.is_file() and p.suffix.lower() in SUFFIXES and not any(x.startswith(".") for x in rel):
+                    yield p
+        else:
+            yield path
+
+
+def decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise InputRejected(f"{name}: the file is empty", code="empty")
+    if b"\x00" in data[:8192]:
+        raise InputRejected(f"{name}: binary content (NUL bytes), not text", code="binary")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+        if best is None or best.encoding is None:
+            raise InputRejected(f"{name}: cannot decode the text in any known encoding", code="undecodable") from None
+        logger.info("%s is not UTF-8; decoded as %s", name, best.encoding)
+        return str(best)
+
+
+def front_matter(text: str) -> tuple[dict[str, Any], str]:
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError:
+        return {}, text
+    return (meta if isinstance(meta, dict) else {}), text[m.end():]
+
+
+def _first_line_title(text: str) -> str | None:
+    heading = _HEADING.search(text[:2000])
+    if heading:
+        return heading.group(1).strip()
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= 200 else None
+    return None
+
+
+def read_pdf(data: bytes, name: str) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
+        raise InputRejected(f"{name}: the PDF does not parse ({err})", code="pdf") from err
+    return "\n\n".join(p.strip() for p in pages if p.strip())
+
+
+def read_html(data: bytes, name: str, url: str | None = None) -> tuple[str, dict[str, Any]]:
+    import trafilatura
+
+    html = decode(data, name)
+    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if result is None:
+        raise InputRejected(f"{name}: no article text found in the HTML", code="no_text")
+    meta = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    return str(meta.get("text") or ""), meta
+
+
+class Reader:
+    """Reads files into :class:`Item`s according to ``ReadOptions``."""
+
+    def __init__(self, options: ReadOptions) -> None:
+        self.opt = options
+
+    def read(self, path: Path) -> list[Item]:
+        location = str(path.resolve())
+        try:
+            size = path.stat().st_size
+            if size > self.opt.max_bytes:
+                raise InputRejected(
+                    f"{path}: {size / 1e6:.1f} MB is over the [ingest] max_bytes limit "
+                    f"({self.opt.max_bytes / 1e6:.0f} MB); split the file or raise the limit", code="too_large",
+                )
+            data = path.read_bytes()
+            if path.suffix.lower() == ".jsonl":
+                return list(self._jsonl(data, path, location))
+            raw_sha = hashlib.sha256(data).hexdigest()
+            return [Item(location, doc=self._one(data, path, raw_sha))]
+        except InputRejected as err:
+            return [Item(location, reason=err.reason, code=err.code)]
+        except OSError as err:
+            return [Item(location, reason=f"{path}: cannot read the file ({err.strerror})", code="unreadable")]
+
+    def _one(self, data: bytes, path: Path, raw_sha: str) -> Document:
+        suffix, name = path.suffix.lower(), str(path)
+        if suffix not in SUFFIXES:
+            known = ", ".join(sorted(SUFFIXES))
+            raise InputRejected(f"{name}: unsupported file type '{suffix}' (supported: {known})", code="type")
+        meta: dict[str, Any] = {}
+        fm: dict[str, Any] = {}
+        if suffix == ".pdf":
+            text = read_pdf(data, name)
+        elif suffix in {".html", ".htm"}:
+            text, meta = read_html(data, name)
+        else:
+            text = decode(data, name)
+            if suffix in {".md", ".markdown"}:
+                fm, text = front_matter(text)
+        return self._document(text, path=path, meta=meta, fm=fm, raw_sha=raw_sha)
+
+    def _jsonl(self, data: bytes, path: Path, location: str) -> Iterator[Item]:
+        text = decode(data, str(path))
+        for n, line in enumerate(text.splitlines(), start=1):
+            loc = f"{location}#L{n}"
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                    raise InputRejected(f"{path}:{n}: each line needs a JSON object with a 'text' string")
+                line_sha = hashlib.sha256(line.encode("utf-8")).hexdigest()
+                body = record.pop("text")
+                yield Item(loc, doc=self._document(body, path=path, meta={}, fm=record, raw_sha=line_sha))
+            except json.JSONDecodeError as err:
+                yield Item(loc, reason=f"{path}:{n}: not valid JSON ({err.msg})", code="bad_json")
+            except InputRejected as err:
+                yield Item(loc, reason=err.reason, code=err.code)
+
+    def _document(
+        self, text: str, *, path: Path, meta: dict[str, Any], fm: dict[str, Any], raw_sha: str
+    ) -> Document:
+        name = str(path)
+        if len(text.strip()) < self.opt.min_chars:
+            raise InputRejected(
+                f"{name}: only {len(text.strip())} characters of text (minimum {self.opt.min_chars})", code="empty"
+            )
+        language = str(fm.get("language") or meta.get("language") or detect_language(text) or "")
+        if self.opt.languages and language not in self.opt.languages:
+            raise InputRejected(
+                f"{name}: the text is in '{language}', not in [ingest] languages {list(self.opt.languages)}; "
+                "add the language there to keep it (analysis models are English-only)", code="language",
+            )
+        url = _first(fm, "url", "source_url", "canonical_url") or meta.get("url")
+        published, date_source = find_date(metadata=meta, front_matter=fm, url=url, text=text)
+        return Document.create(
+            text,
+            url=url,
+            path=str(path.resolve()),
+            title=_first(fm, "title") or meta.get("title") or _first_line_title(text),
+            author=_first(fm, "author", "authors", "source") or meta.get("author"),
+            site=_first(fm, "site", "sitename", "site_name") or meta.get("sitename") or meta.get("hostname"),
+            published=published,
+            date_source=date_source,
+            language=language or None,
+            kind=_first(fm, "kind") or self._kind(path),
+            source=self.opt.source,
+            raw_sha256=None if url else raw_sha,
+        )
+
+    def _kind(self, path: Path) -> str:
+        lowered = str(path).lower()
+        for needle, kind in self.opt.kind_by_path.items():
+            if needle.lower() in lowered:
+                return kind
+        return self.opt.default_kind
+
+
+def _first(meta: dict[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if value not in (None, ""):
+            return str(value).strip()
+    return None

@@ -1,0 +1,174 @@
+"""Plain functions behind each CLI command. They return ``(ok, lines)``: whether every input went through,
+and a short summary for the user. They log; the CLI prints."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import OpentideError
+from pipeline.ingest.run import ingest_paths, read_options
+from pipeline.settings import Settings, load_settings
+from pipeline.store import Store
+
+logger = logging.getLogger(__name__)
+Result = tuple[bool, list[str]]
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(settings.store_path)
+
+
+def ingest(settings: Settings, store: Store, paths: list[Path], *, kind: str | None = None,
+           source: str | None = None, progress: bool = True) -> Result:
+    section = settings.section("ingest")
+    if kind:
+        section["default_kind"], section["kind_by_path"] = kind, {}
+    if not paths:
+        paths = [settings.root / d for d in settings.values["workspace"]["corpus_dirs"]]
+    run_id = store.start_run("ingest")
+    report = ingest_paths(store, paths, options=read_options(section, source=source), run_id=run_id,
+                          progress=progress)
+    store.finish_run(run_id, status="ok" if report.ok else "partial", stats=report.as_dict())
+    lines = [f"ingest: {_counts(report.as_dict())}"]
+    lines += [f"  rejected: {reason}" for _, reason in report.rejected[:20]]
+    if len(report.rejected) > 20:
+        lines.append(f"  ... and {len(report.rejected) - 20} more (see `opentide status`)")
+    return report.ok, lines
+
+
+def collect(settings: Settings, store: Store, urls: list[str], *, sources: list[str] | None = None,
+            kind: str | None = None, progress: bool = True) -> Result:
+    from pipeline.collect import crawler
+
+    configured = [s for s in settings.sources if not sources or s["name"] in sources]
+    if not urls and not configured:
+        return True, ["collect: no URLs given and no [[sources]] in the settings; nothing to fetch"]
+    run_id = store.start_run("collect")
+    report = crawler.collect(
+        store, urls=urls, sources=configured, settings=settings.section("collect"),
+        raw_dir=settings.path("workspace", "raw_dir"), kind=kind, progress=progress,
+    )
+    stats = report.as_dict()
+    store.finish_run(run_id, status="ok" if report.ok else "partial", stats=stats)
+    lines = [f"collect: {_counts(stats)}"]
+    lines += [f"  failed {url}: {reason}" for url, reason in report.failures[:20]]
+    return report.ok, lines
+
+
+def reextract(settings: Settings, store: Store) -> Result:
+    from pipeline.collect import crawler
+
+    report = crawler.reextract(store, raw_dir=settings.path("workspace", "raw_dir"))
+    return report.ok, [f"reextract: {_counts(report.as_dict())}"]
+
+
+def analyze(settings: Settings, store: Store, *, engine: str | None = None, scheduler: str | None = None,
+            force: bool = False, progress: bool = True) -> Result:
+    from pipeline import runner
+
+    run_id = store.start_run("analyze")
+    stats = runner.analyze(store, settings, engine=engine, scheduler=scheduler, force=force, progress=progress)
+    store.finish_run(run_id, status="ok", stats=stats)
+    return True, [f"analyze: {_counts(stats)}"]
+
+
+def export(settings: Settings, store: Store, *, out: Path | None = None, freq: str | None = None,
+           parquet: bool = False) -> Result:
+    from pipeline import export as exporter
+
+    written = exporter.export_all(store, settings, out=out or settings.outputs, freq=freq, parquet=parquet)
+    return True, [f"export: wrote {len(written)} files to {out or settings.outputs}"] + [
+        f"  {p.name}: {n} rows" for p, n in written
+    ]
+
+
+def report(settings: Settings) -> Result:
+    from pipeline.api import load_results
+    from pipeline.report import build_report
+
+    path = build_report(load_results(settings.root), settings.outputs, events=None)
+    return True, [f"report: {path}"]
+
+
+def status(settings: Settings, store: Store) -> Result:
+    lines = [f"workspace: {settings.root}", f"store: {store.path} (schema {store.schema_version})"]
+    for table in ("documents", "locations", "sentences", "entities", "sentence_stance", "chunks", "rejections"):
+        lines.append(f"  {table}: {store.count(table)}")
+    undated = store.query("SELECT COUNT(*) AS n FROM documents WHERE published IS NULL")[0]["n"]
+    lines.append(f"  undated documents: {undated}")
+    lines.append("last runs:")
+    for run in store.last_runs(5):
+        lines.append(f"  #{run['run_id']} {run['command']} {run['started_at']} {run['status']} {run['stats']}")
+    rejections = store.rejections()
+    lines.append(f"rejected inputs: {len(rejections)}")
+    lines += [f"  {r['location']} [{r['code']}]: {r['reason']}" for r in rejections]
+    lines.append(f"sources configured: {', '.join(s['name'] for s in settings.sources) or 'none'}")
+    return True, lines
+
+
+def run(settings: Settings, store: Store, *, offline: bool = False, progress: bool = True) -> Result:
+    """The main job. Unreachable sources are reported and the run goes on."""
+    lines: list[str] = []
+    ok = True
+    if not offline:
+        try:
+            done, more = collect(settings, store, [], progress=progress)
+        except OpentideError as err:
+            done, more = False, [f"collect: could not run ({err}); going on with the local corpus"]
+        ok &= done
+        lines += more
+    for step in (
+        lambda: ingest(settings, store, [], progress=progress),
+        lambda: analyze(settings, store, progress=progress),
+        lambda: export(settings, store),
+        lambda: report(settings),
+    ):
+        done, more = step()
+        ok &= done
+        lines += more
+    return ok, lines
+
+
+def _counts(stats: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in stats.items() if not isinstance(v, (dict, list))) or "nothing to do"
+
+
+def dispatch(args: argparse.Namespace) -> Result:
+    settings = load_settings(args.workspace)
+    progress = not args.no_progress
+    cmd = args.command
+    if cmd == "export" and args.schema:
+        from pipeline.export import schema_text
+
+        return True, [schema_text()]
+    if cmd == "stance":
+        from pipeline.stance.api import classify_jsonl
+
+        n = classify_jsonl(args.input, args.output, target=args.target or settings.values["stance"]["target"])
+        return True, [f"stance: {n} lines written to {args.output}"]
+    if cmd == "evaluate":
+        from pipeline.stance.api import evaluate_file
+
+        return True, [evaluate_file(args.labelled, target=args.target or settings.values["stance"]["target"])]
+    if cmd == "report":
+        return report(settings)
+    with open_store(settings) as store:
+        if cmd == "ingest":
+            if args.reextract:
+                return reextract(settings, store)
+            return ingest(settings, store, args.paths, kind=args.kind, source=args.source, progress=progress)
+        if cmd == "collect":
+            return collect(settings, store, args.urls, sources=args.source, kind=args.kind, progress=progress)
+        if cmd == "analyze":
+            return analyze(settings, store, engine=args.engine, scheduler=args.scheduler, force=args.force,
+                           progress=progress)
+        if cmd == "export":
+            return export(settings, store, out=args.out, freq=args.freq, parquet=args.parquet)
+        if cmd == "status":
+            return status(settings, store)
+        if cmd == "run":
+            return run(settings, store, offline=args.offline, progress=progress)
+    raise OpentideError(f"unknown command {cmd!r}; see `opentide --help`")

@@ -1,0 +1,46 @@
+"""Shared fixtures: paths to ../shared, a fresh workspace, real models loaded once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("OPENTIDE_SHARED", REPO.parent / "shared"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not SHARED.is_dir():
+        skip = pytest.mark.skip(reason=f"../shared not found at {SHARED}")
+        for item in items:
+            if "shared" in item.fixturenames:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """An empty workspace folder (the defaults apply: corpus/ and outputs/ inside it)."""
+    (tmp_path / "corpus").mkdir()
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    from pipeline.embed import Embedder
+
+    return Embedder()

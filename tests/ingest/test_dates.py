@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pipeline.ingest.dates import date_from_url, date_in_text, find_date, parse_date
+
+
+def test_metadata_beats_front_matter_beats_url_beats_text() -> None:
+    got = find_date(metadata={"date": "2024-01-02"}, front_matter={"date": "2023-05-06"},
+                    url="https://x.org/2022/07/08/a", text="Sep 3, 2021")
+    assert got == ("2024-01-02", "metadata")
+    assert find_date(front_matter={"published": "2023-05-06"}, text="Sep 3, 2021") == ("2023-05-06", "front_matter")
+    assert find_date(url="https://x.org/2022/07/08/a", text="Sep 3, 2021") == ("2022-07-08", "url")
+    assert find_date(text="Headline\n\nSep 3, 2025 at 12:59pm EDT\nBody") == ("2025-09-03", "in_text")
+
+
+def test_written_out_dates() -> None:
+    assert date_in_text("Washington, 30 October 2023 — The President") == "2023-10-30"
+    assert date_in_text("Posted January 20th, 2025 by staff") == "2025-01-20"
+    assert parse_date("2025-07-15 23:20:50-04:00") == "2025-07-15"
+
+
+def test_impossible_or_future_dates_are_ignored() -> None:
+    assert date_in_text("Feb 30, 2024") is None
+    assert date_in_text("Sep 3, 2099") is None
+    assert date_from_url("https://x.org/9999/99/99/") is None
+    assert find_date(text="no date here at all") == (None, "unknown")

@@ -1,0 +1,119 @@
+"""Ingestion of every format from small real files in ../shared, rejected inputs, idempotent re-ingest."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest.readers import ReadOptions
+from pipeline.ingest.run import ingest_paths
+from pipeline.store import Store
+
+WH_ARTICLE = "corpus/whitehouse_briefing_room/articles/2025-07/2025-07-15-president-trump-solidifies-u-s-position-as-leader-in-ai.md"
+RFC_PDF = "corpus/ntia_open_weights_rfc_comments/docs/NTIA-2023-0009-0001_RFC.pdf"
+SEED = "seeds/000_bb74d59fd831da8c.txt"
+OPTS = ReadOptions(min_chars=200)
+
+
+def _html(shared: Path, dest: Path) -> Path:
+    """A real article rendered into a page with navigation and footer boilerplate."""
+    body = (shared / SEED).read_text(encoding="utf-8").split("\n")
+    paras = "".join(f"<p>{line}</p>" for line in body[3:] if line.strip())
+    page = (
+        f"<html><head><title>{body[0]}</title><meta property='article:published_time' content='2025-09-03'>"
+        "<meta name='author' content='Jane Reporter'></head><body><nav><a href='/'>Home</a><a href='/tech'>Tech"
+        f"</a></nav><article><h1>{body[0]}</h1>{paras}</article><footer>Copyright 2025. All rights reserved."
+        "</footer></body></html>"
+    )
+    dest.write_text(page, encoding="utf-8")
+    return dest
+
+
+def _chinese(shared: Path, dest: Path) -> Path:
+    csv.field_size_limit(sys.maxsize)
+    with (shared / "corpus/china_ai_policy_cac_miit_tc260/all_policies_analyzed.csv").open(encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if any(len(v) > 500 for v in r.values()))
+    dest.write_text(max(row.values(), key=len), encoding="utf-8")
+    return dest
+
+
+@pytest.fixture
+def inputs(shared: Path, tmp_path: Path) -> dict[str, Path]:
+    d = tmp_path / "in"
+    d.mkdir()
+    files = {
+        "md": d / "wh.md", "txt": d / "seed.txt", "pdf": d / "rfc.pdf", "html": _html(shared, d / "page.html"),
+        "jsonl": d / "docs.jsonl", "zh": _chinese(shared, d / "zh.txt"), "empty": d / "empty.txt",
+        "binary": d / "bin.txt", "badpdf": d / "broken.pdf", "big": d / "big.txt",
+    }
+    files["md"].write_bytes((shared / WH_ARTICLE).read_bytes())
+    files["txt"].write_bytes((shared / SEED).read_bytes())
+    files["pdf"].write_bytes((shared / RFC_PDF).read_bytes())
+    other = shared / WH_ARTICLE.replace("2025-07-15-president-trump-solidifies-u-s-position-as-leader-in-ai",
+                                        "2025-07-23-white-house-unveils-americas-ai-action-plan")
+    wh = other.read_text(encoding="utf-8").split("---", 2)[2]
+    files["jsonl"].write_text(
+        json.dumps({"text": wh, "title": "WH", "date": "2025-07-15", "url": "https://example.org/wh"}) + "\n"
+        + "{not json\n" + json.dumps({"title": "no text"}) + "\n", encoding="utf-8",
+    )
+    files["empty"].write_bytes(b"")
+    files["binary"].write_bytes(gzip.compress(b"x" * 5000))
+    files["badpdf"].write_bytes((shared / RFC_PDF).read_bytes()[:3000])
+    with files["big"].open("wb") as fh:
+        fh.truncate(30_000_000)
+    return files
+
+
+def test_ingest_every_format_and_reject_bad_inputs(inputs: dict[str, Path], tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [inputs["md"].parent], options=OPTS, progress=False)
+        docs = {Path(d.path or "").name: d for d in store.iter_documents()}
+        reasons = {Path(loc.split("#")[0]).name + ("#" + loc.split("#")[1] if "#" in loc else ""): r
+                   for loc, r in report.rejected}
+    md = docs["wh.md"]
+    assert md.title == "President Trump Solidifies U.S. Position as Leader in AI"
+    assert (md.published, md.date_source) == ("2025-07-15", "front_matter")
+    assert md.url and md.url.startswith("https://www.whitehouse.gov/")
+    seed = docs["seed.txt"]
+    assert seed.title and seed.title.startswith("The U.S. Will Be")
+    assert (seed.published, seed.date_source) == ("2025-09-03", "in_text")
+    pdf = docs["rfc.pdf"]
+    assert "model weights" in pdf.text and pdf.published == "2024-02-26"
+    page = docs["page.html"]
+    assert page.published == "2025-09-03" and "Home" not in page.text[:20] and "Copyright" not in page.text
+    assert docs["docs.jsonl"].title == "WH"
+    assert len(docs) == 5
+    assert "empty" in reasons["empty.txt"] and "binary" in reasons["bin.txt"]
+    assert "does not parse" in reasons["broken.pdf"] and "max_bytes" in reasons["big.txt"]
+    assert "'zh'" in reasons["zh.txt"]
+    assert "not valid JSON" in reasons["docs.jsonl#L2"] and "'text'" in reasons["docs.jsonl#L3"]
+    assert all(str(inputs["md"].parent) in loc or loc.startswith(str(inputs["md"].parent.resolve()))
+               for loc, _ in report.rejected)
+
+
+def test_reingest_changes_nothing_and_duplicates_are_linked(inputs: dict[str, Path], tmp_path: Path) -> None:
+    copy = tmp_path / "copy.txt"
+    copy.write_text(inputs["txt"].read_text(encoding="utf-8") + "\n\n", encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        first = ingest_paths(store, [inputs["txt"], inputs["md"]], options=OPTS, progress=False)
+        assert first.counts["new"] == 2
+        second = ingest_paths(store, [inputs["txt"], inputs["md"], copy], options=OPTS, progress=False)
+        assert second.counts["unchanged"] == 2 and second.counts["duplicate"] == 1
+        assert store.count("documents") == 2 and store.count("locations") == 3
+        assert store.rejections() == []
+
+
+def test_rejection_is_cleared_when_the_file_is_fixed(tmp_path: Path, shared: Path) -> None:
+    f = tmp_path / "later.txt"
+    f.write_text("", encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        ingest_paths(store, [f], options=OPTS, progress=False)
+        assert len(store.rejections()) == 1
+        f.write_bytes((shared / SEED).read_bytes())
+        ingest_paths(store, [f], options=OPTS, progress=False)
+        assert store.rejections() == [] and store.count("documents") == 1
