@@ -1,0 +1,70 @@
+"""The ``nlp`` stage: one spaCy pass per document giving sentences, entity mentions and speakers.
+
+Long texts are cut at paragraph breaks into blocks spaCy handles comfortably; offsets stay document-wide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.document import Document
+from pipeline.stages import entities
+
+BLOCK_CHARS = 100_000
+MIN_SENTENCE_CHARS = 3
+NLP_VERSION = "nlp-1"
+
+
+def version(entity_settings: dict[str, Any]) -> str:
+    """The stage version: code version + entity catalogue (a changed alias table re-runs the stage)."""
+    digest = hashlib.sha1(entities.catalogue_fingerprint(entity_settings.get("aliases_file") or None).encode())
+    return f"{NLP_VERSION}-{entities.STAGE_VERSION}-{digest.hexdigest()[:8]}"
+
+
+def blocks(text: str, limit: int = BLOCK_CHARS) -> Iterator[tuple[int, str]]:
+    """``(offset, block)`` pieces of at most ~``limit`` characters, cut at blank lines where possible."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + limit)
+        if end < len(text):
+            cut = text.rfind("\n\n", start + limit // 2, end)
+            end = cut + 2 if cut != -1 else end
+        yield start, text[start:end]
+        start = end
+
+
+class Annotator:
+    """Holds the spaCy pipeline and the entity catalogue; ``annotate(docs)`` gives rows per document."""
+
+    def __init__(self, *, model: str, aliases_file: Path | None = None, n_process: int = 1,
+                 batch_size: int = 64) -> None:
+        self.catalogue = entities.load_catalogue(aliases_file)
+        self.nlp = entities.build_nlp(model=model, catalogue=self.catalogue)
+        self.n_process, self.batch_size = n_process, batch_size
+
+    def annotate(self, docs: Sequence[Document]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        pieces = [(i, off, block) for i, d in enumerate(docs) for off, block in blocks(d.text)]
+        parsed = self.nlp.pipe((b for _, _, b in pieces), batch_size=self.batch_size, n_process=self.n_process)
+        out: dict[str, dict[str, list[dict[str, Any]]]] = {
+            d.doc_id: {"sentences": [], "entities": [], "speakers": []} for d in docs
+        }
+        for (i, offset, _), sdoc in zip(pieces, parsed):
+            doc = docs[i]
+            rows = out[doc.doc_id]
+            base = len(rows["sentences"])
+            ents, speakers = entities.annotate(sdoc, author=doc.author, site=doc.site, kind=doc.kind,
+                                               catalogue=self.catalogue)
+            for j, sent in enumerate(sdoc.sents):
+                rows["sentences"].append({"sent_idx": base + j, "start": offset + sent.start_char,
+                                          "end": offset + sent.end_char, "text": sent.text.strip()})
+            rows["entities"] += [{**e, "sent_idx": base + e["sent_idx"], "start": offset + e["start"],
+                                  "end": offset + e["end"]} for e in ents]
+            rows["speakers"] += [{**s, "sent_idx": base + s["sent_idx"]} for s in speakers]
+        for rows in out.values():
+            keep = {r["sent_idx"] for r in rows["sentences"] if len(r["text"]) >= MIN_SENTENCE_CHARS}
+            for table in ("sentences", "entities", "speakers"):
+                rows[table] = [r for r in rows[table] if r["sent_idx"] in keep]
+        return out
