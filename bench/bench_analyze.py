@@ -18,8 +18,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpus"
-FOLDERS = ["ntia_open_weights_rfc_comments/texts", "interconnects_op_eds", "astral_codex_ten_op_eds",
-           "news_aggregator_08820048", "whitehouse_briefing_room"]
+FOLDERS = [
+    "ntia_open_weights_rfc_comments/texts",
+    "interconnects_op_eds",
+    "astral_codex_ten_op_eds",
+    "news_aggregator_08820048",
+    "whitehouse_briefing_room",
+]
 
 
 def pick_files(limit_tokens: int) -> list[Path]:
@@ -86,7 +91,9 @@ def main() -> None:
         for stage in ("nlp", "stance", "topics"):
             secs = float(stats.get(f"{stage}_s", 0) or 0)
             if secs:
-                print(f"  {stage}: {len(texts) / secs:.1f} docs/s, {tokens / secs:.0f} tok/s, {n_sents / secs:.0f} sent/s")
+                print(
+                    f"  {stage}: {len(texts) / secs:.1f} docs/s, {tokens / secs:.0f} tok/s, {n_sents / secs:.0f} sent/s"
+                )
         print(f"ratio analyze / plain spaCy: {first / plain_s:.2f}")
         print(f"second analyze (nothing changed): {second:.2f} s = {100 * second / first:.1f}% of the first")
         print(f"peak memory: {peak_mb():.0f} MB")

@@ -38,8 +38,9 @@ def client_for(scheduler: str) -> Any:
     return Client(scheduler)
 
 
-def run_nlp_dask(store: Store, settings: Settings, doc_ids: list[str], *, scheduler: str,
-                 progress: bool = True, batch: int = 16) -> None:
+def run_nlp_dask(
+    store: Store, settings: Settings, doc_ids: list[str], *, scheduler: str, progress: bool = True, batch: int = 16
+) -> None:
     if not doc_ids:
         return
     from distributed import as_completed

@@ -123,8 +123,11 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts])  # length-sorted batches pad less
         vecs = self.model.encode(
-            [texts[i] for i in order], batch_size=self.batch_size, normalize_embeddings=True,
-            show_progress_bar=False, convert_to_numpy=True,
+            [texts[i] for i in order],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
         )
         out = np.empty_like(vecs, dtype=np.float32)
         out[order] = vecs

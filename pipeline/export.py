@@ -20,8 +20,19 @@ logger = logging.getLogger(__name__)
 SCHEMA_PATH = Path(__file__).with_name("SCHEMA.md")
 
 DOCUMENT_COLUMNS = [
-    "doc_id", "url", "path", "title", "author", "published", "date_source", "site", "kind", "language",
-    "story_id", "stance", "stance_score",
+    "doc_id",
+    "url",
+    "path",
+    "title",
+    "author",
+    "published",
+    "date_source",
+    "site",
+    "kind",
+    "language",
+    "story_id",
+    "stance",
+    "stance_score",
 ]
 SENTENCE_COLUMNS = ["doc_id", "sent_idx", "text", "relevance", "stance", "stance_score", "frame", "speaker"]
 
@@ -57,8 +68,9 @@ def write_csv(df: pd.DataFrame, path: Path) -> tuple[Path, int]:
     return path, len(df)
 
 
-def export_all(store: Store, settings: Settings, *, out: Path, freq: str | None = None,
-               parquet: bool = False) -> list[tuple[Path, int]]:
+def export_all(
+    store: Store, settings: Settings, *, out: Path, freq: str | None = None, parquet: bool = False
+) -> list[tuple[Path, int]]:
     """Write every export to ``out``; returns ``(path, rows)`` pairs."""
     from pipeline import tables
 
@@ -71,11 +83,13 @@ def export_all(store: Store, settings: Settings, *, out: Path, freq: str | None 
             fh.write(json.dumps(_clean(rec), ensure_ascii=False) + "\n")
     written.append((jsonl, len(docs)))
     sents = sentences_frame(store)
-    written.append(write_csv(sents[[c for c in SENTENCE_COLUMNS if c != "speaker"] + ["speaker"]],
-                             out / "sentences.csv"))
+    written.append(
+        write_csv(sents[[c for c in SENTENCE_COLUMNS if c != "speaker"] + ["speaker"]], out / "sentences.csv")
+    )
     timeline = settings.section("timeline")
-    for name, df in tables.analysis_tables(store, docs, sents, freq=freq or timeline["freq"],
-                                           dedupe=bool(timeline["dedupe_stories"])).items():
+    for name, df in tables.analysis_tables(
+        store, docs, sents, freq=freq or timeline["freq"], dedupe=bool(timeline["dedupe_stories"])
+    ).items():
         written.append(write_csv(df, out / f"{name}.csv"))
     if parquet:
         written += tables.write_parquet(docs, sents, out / "parquet")

@@ -33,12 +33,22 @@ def batched(items: Sequence[T], n: int) -> Iterator[Sequence[T]]:
 
 def make_embedder(settings: Settings) -> Embedder:
     a = settings.section("analysis")
-    return Embedder(a["embedding_model"], cache_dir=settings.path("workspace", "cache_dir") / "embeddings",
-                    batch_size=int(a["batch_size"]))
+    return Embedder(
+        a["embedding_model"],
+        cache_dir=settings.path("workspace", "cache_dir") / "embeddings",
+        batch_size=int(a["batch_size"]),
+    )
 
 
-def analyze(store: Store, settings: Settings, *, engine: str | None = None, scheduler: str | None = None,
-            force: bool = False, progress: bool = True) -> dict[str, Any]:
+def analyze(
+    store: Store,
+    settings: Settings,
+    *,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
     """Bring every stage up to date; returns per-stage counts and seconds."""
     analysis = settings.section("analysis")
     engine = engine or analysis["engine"]
@@ -51,8 +61,7 @@ def analyze(store: Store, settings: Settings, *, engine: str | None = None, sche
     if engine == "dask":
         from pipeline.dask_engine import run_nlp_dask
 
-        run_nlp_dask(store, settings, pending, scheduler=scheduler or analysis["dask_scheduler"],
-                     progress=progress)
+        run_nlp_dask(store, settings, pending, scheduler=scheduler or analysis["dask_scheduler"], progress=progress)
     else:
         run_nlp(store, settings, pending, progress=progress)
     stats["nlp_docs"], stats["nlp_s"] = len(pending), round(time.perf_counter() - t0, 1)
@@ -70,9 +79,12 @@ def run_nlp(store: Store, settings: Settings, doc_ids: list[str], *, progress: b
     if not doc_ids:
         return
     analysis, ent_settings = settings.section("analysis"), settings.section("entities")
-    annotator = nlp_stage.Annotator(model=analysis["spacy_model"], aliases_file=_aliases(settings, ent_settings),
-                                    n_process=int(analysis["n_process"]) if len(doc_ids) > 8 else 1,
-                                    batch_size=int(analysis["batch_size"]))
+    annotator = nlp_stage.Annotator(
+        model=analysis["spacy_model"],
+        aliases_file=_aliases(settings, ent_settings),
+        n_process=int(analysis["n_process"]) if len(doc_ids) > 8 else 1,
+        batch_size=int(analysis["batch_size"]),
+    )
     version = nlp_stage.version(ent_settings)
     bar = tqdm(total=len(doc_ids), desc="nlp", unit="doc", disable=not progress or None, leave=False)
     for batch in batched(doc_ids, BATCH_DOCS):
@@ -90,8 +102,12 @@ def run_stance(store: Store, settings: Settings, embedder: Embedder, *, progress
     from pipeline.stages import stance as stance_stage
 
     section = settings.section("stance")
-    model = stance_stage.StanceStage(target=section["target"], embedder=embedder, workspace=settings.root,
-                                     relevance_threshold=float(section["relevance_threshold"]))
+    model = stance_stage.StanceStage(
+        target=section["target"],
+        embedder=embedder,
+        workspace=settings.root,
+        relevance_threshold=float(section["relevance_threshold"]),
+    )
     version = f"{model.version}+{nlp_stage.version(settings.section('entities'))}"
     doc_ids = store.pending("stance", version)
     bar = tqdm(total=len(doc_ids), desc="stance", unit="doc", disable=not progress or None, leave=False)
@@ -136,13 +152,21 @@ def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress
     if (model_dir / "topics.json").is_file() and len(todo) <= REFIT_SHARE * len(rows):
         # a few new documents: assign their chunks with the saved model, no refit
         model = topic_stage.load_topic_model(model_dir, embedding_model=embedder.model_path)
-        ids, probs = topic_stage.assign_topics(model, [r["text"] for r in todo], embedder.encode([r["text"] for r in todo]))
+        ids, probs = topic_stage.assign_topics(
+            model, [r["text"] for r in todo], embedder.encode([r["text"] for r in todo])
+        )
         store.set_chunk_topics((int(t), float(p), r["doc_id"], r["chunk_idx"]) for t, p, r in zip(ids, probs, todo))
         return {"topic_chunks": len(todo), "topic_method": "assigned"}
     texts = [r["text"] for r in rows]
     vectors = embedder.encode(texts)
-    result = topic_stage.fit_topics(texts, vectors, seed=int(section["seed"]), min_docs=int(section["min_docs"]),
-                                    sample_size=int(section["sample_size"]), embedding_model=embedder.model_path)
+    result = topic_stage.fit_topics(
+        texts,
+        vectors,
+        seed=int(section["seed"]),
+        min_docs=int(section["min_docs"]),
+        sample_size=int(section["sample_size"]),
+        embedding_model=embedder.model_path,
+    )
     result.save(model_dir, embedding_model=embedder.model_path)
     store.set_chunk_topics(
         (int(t), float(p), r["doc_id"], r["chunk_idx"]) for t, p, r in zip(result.topic_ids, result.probs, rows)

@@ -97,9 +97,7 @@ class Store:
         location = location or doc.url or doc.path or doc.doc_id
         stamp = now_iso()
         with self.transaction() as cur:
-            same = cur.execute(
-                "SELECT doc_id FROM documents WHERE content_hash=?", (doc.content_hash,)
-            ).fetchone()
+            same = cur.execute("SELECT doc_id FROM documents WHERE content_hash=?", (doc.content_hash,)).fetchone()
             existing = cur.execute("SELECT content_hash FROM documents WHERE doc_id=?", (doc.doc_id,)).fetchone()
             if same is not None:
                 status = "unchanged" if same["doc_id"] == doc.doc_id else "duplicate"
@@ -195,6 +193,11 @@ class Store:
                 list(values.values()),
             )
 
+    def fetch_records(self, *, with_document: bool = True) -> list[sqlite3.Row]:
+        """Fetch rows with an archived raw snapshot (and by default a stored document), to re-extract."""
+        cond = "raw_sha256 IS NOT NULL" + (" AND doc_id IS NOT NULL" if with_document else "")
+        return self.query(f"SELECT * FROM fetches WHERE {cond} ORDER BY url")  # noqa: S608
+
     def enqueue(self, urls: Iterable[str], *, source: str | None, kind: str | None, depth: int = 0) -> int:
         """Add URLs to the frontier (already known ones are left as they are); returns how many were new."""
         rows = [(u, source, kind, depth, now_iso()) for u in urls]
@@ -208,9 +211,7 @@ class Store:
     def pending_urls(self, *, source: str | None = None) -> list[sqlite3.Row]:
         if source is None:
             return self.query("SELECT * FROM frontier WHERE state='pending' ORDER BY added_at, url")
-        return self.query(
-            "SELECT * FROM frontier WHERE state='pending' AND source=? ORDER BY added_at, url", (source,)
-        )
+        return self.query("SELECT * FROM frontier WHERE state='pending' AND source=? ORDER BY added_at, url", (source,))
 
     def mark_url(self, url: str, state: str) -> None:
         with self.transaction() as cur:

@@ -21,16 +21,22 @@ def open_store(settings: Settings) -> Store:
     return Store(settings.store_path)
 
 
-def ingest(settings: Settings, store: Store, paths: list[Path], *, kind: str | None = None,
-           source: str | None = None, progress: bool = True) -> Result:
+def ingest(
+    settings: Settings,
+    store: Store,
+    paths: list[Path],
+    *,
+    kind: str | None = None,
+    source: str | None = None,
+    progress: bool = True,
+) -> Result:
     section = settings.section("ingest")
     if kind:
         section["default_kind"], section["kind_by_path"] = kind, {}
     if not paths:
         paths = [settings.root / d for d in settings.values["workspace"]["corpus_dirs"]]
     run_id = store.start_run("ingest")
-    report = ingest_paths(store, paths, options=read_options(section, source=source), run_id=run_id,
-                          progress=progress)
+    report = ingest_paths(store, paths, options=read_options(section, source=source), run_id=run_id, progress=progress)
     store.finish_run(run_id, status="ok" if report.ok else "partial", stats=report.as_dict())
     lines = [f"ingest: {_counts(report.as_dict())}"]
     lines += [f"  rejected: {reason}" for _, reason in report.rejected[:20]]
@@ -39,8 +45,15 @@ def ingest(settings: Settings, store: Store, paths: list[Path], *, kind: str | N
     return report.ok, lines
 
 
-def collect(settings: Settings, store: Store, urls: list[str], *, sources: list[str] | None = None,
-            kind: str | None = None, progress: bool = True) -> Result:
+def collect(
+    settings: Settings,
+    store: Store,
+    urls: list[str],
+    *,
+    sources: list[str] | None = None,
+    kind: str | None = None,
+    progress: bool = True,
+) -> Result:
     from pipeline.collect import crawler
 
     configured = [s for s in settings.sources if not sources or s["name"] in sources]
@@ -48,8 +61,13 @@ def collect(settings: Settings, store: Store, urls: list[str], *, sources: list[
         return True, ["collect: no URLs given and no [[sources]] in the settings; nothing to fetch"]
     run_id = store.start_run("collect")
     report = crawler.collect(
-        store, urls=urls, sources=configured, settings=settings.section("collect"),
-        raw_dir=settings.path("workspace", "raw_dir"), kind=kind, progress=progress,
+        store,
+        urls=urls,
+        sources=configured,
+        settings=settings.section("collect"),
+        raw_dir=settings.path("workspace", "raw_dir"),
+        kind=kind,
+        progress=progress,
     )
     stats = report.as_dict()
     store.finish_run(run_id, status="ok" if report.ok else "partial", stats=stats)
@@ -65,8 +83,15 @@ def reextract(settings: Settings, store: Store) -> Result:
     return report.ok, [f"reextract: {_counts(report.as_dict())}"]
 
 
-def analyze(settings: Settings, store: Store, *, engine: str | None = None, scheduler: str | None = None,
-            force: bool = False, progress: bool = True) -> Result:
+def analyze(
+    settings: Settings,
+    store: Store,
+    *,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> Result:
     from pipeline import runner
 
     run_id = store.start_run("analyze")
@@ -75,8 +100,9 @@ def analyze(settings: Settings, store: Store, *, engine: str | None = None, sche
     return True, [f"analyze: {_counts(stats)}"]
 
 
-def export(settings: Settings, store: Store, *, out: Path | None = None, freq: str | None = None,
-           parquet: bool = False) -> Result:
+def export(
+    settings: Settings, store: Store, *, out: Path | None = None, freq: str | None = None, parquet: bool = False
+) -> Result:
     from pipeline import export as exporter
 
     written = exporter.export_all(store, settings, out=out or settings.outputs, freq=freq, parquet=parquet)
@@ -163,8 +189,9 @@ def dispatch(args: argparse.Namespace) -> Result:
         if cmd == "collect":
             return collect(settings, store, args.urls, sources=args.source, kind=args.kind, progress=progress)
         if cmd == "analyze":
-            return analyze(settings, store, engine=args.engine, scheduler=args.scheduler, force=args.force,
-                           progress=progress)
+            return analyze(
+                settings, store, engine=args.engine, scheduler=args.scheduler, force=args.force, progress=progress
+            )
         if cmd == "export":
             return export(settings, store, out=args.out, freq=args.freq, parquet=args.parquet)
         if cmd == "status":

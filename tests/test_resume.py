@@ -24,8 +24,12 @@ def _corpus(shared: Path, dest: Path, n: int = 120) -> int:
 
 def _ingest(ws: Path, folder: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "-w", str(ws), "--no-progress", "ingest", str(folder)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "-w", str(ws), "--no-progress", "ingest", str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_ingest_killed_midway_resumes_without_duplicates(shared: Path, workspace: Path) -> None:

@@ -45,7 +45,9 @@ def test_store_update_changes_text_and_invalidates_stage(tmp_path: Path) -> None
     with Store(tmp_path / "s.sqlite") as store:
         a = Document.create(TEXT, url="https://a.example/x")
         store.add_document(a)
-        store.write_stage("nlp", "1", {a.doc_id: {"sentences": [{"sent_idx": 0, "start": 0, "end": 4, "text": "Open"}]}})
+        store.write_stage(
+            "nlp", "1", {a.doc_id: {"sentences": [{"sent_idx": 0, "start": 0, "end": 4, "text": "Open"}]}}
+        )
         assert store.pending("nlp", "1") == []
         assert store.pending("nlp", "2") == [a.doc_id]
         changed = Document.create(TEXT + " A correction was added.", url="https://a.example/x")

@@ -85,7 +85,7 @@ def front_matter(text: str) -> tuple[dict[str, Any], str]:
         meta = yaml.safe_load(m.group(1)) or {}
     except yaml.YAMLError:
         return {}, text
-    return (meta if isinstance(meta, dict) else {}), text[m.end():]
+    return (meta if isinstance(meta, dict) else {}), text[m.end() :]
 
 
 def _first_line_title(text: str) -> str | None:
@@ -135,7 +135,8 @@ class Reader:
             if size > self.opt.max_bytes:
                 raise InputRejected(
                     f"{path}: {size / 1e6:.1f} MB is over the [ingest] max_bytes limit "
-                    f"({self.opt.max_bytes / 1e6:.0f} MB); split the file or raise the limit", code="too_large",
+                    f"({self.opt.max_bytes / 1e6:.0f} MB); split the file or raise the limit",
+                    code="too_large",
                 )
             data = path.read_bytes()
             if path.suffix.lower() == ".jsonl":
@@ -182,9 +183,7 @@ class Reader:
             except InputRejected as err:
                 yield Item(loc, reason=err.reason, code=err.code)
 
-    def _document(
-        self, text: str, *, path: Path, meta: dict[str, Any], fm: dict[str, Any], raw_sha: str
-    ) -> Document:
+    def _document(self, text: str, *, path: Path, meta: dict[str, Any], fm: dict[str, Any], raw_sha: str) -> Document:
         name = str(path)
         if len(text.strip()) < self.opt.min_chars:
             raise InputRejected(
@@ -194,7 +193,8 @@ class Reader:
         if self.opt.languages and language not in self.opt.languages:
             raise InputRejected(
                 f"{name}: the text is in '{language}', not in [ingest] languages {list(self.opt.languages)}; "
-                "add the language there to keep it (analysis models are English-only)", code="language",
+                "add the language there to keep it (analysis models are English-only)",
+                code="language",
             )
         url = _first(fm, "url", "source_url", "canonical_url") or meta.get("url")
         published, date_source = find_date(metadata=meta, front_matter=fm, url=url, text=text)

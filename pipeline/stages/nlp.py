@@ -39,8 +39,9 @@ def blocks(text: str, limit: int = BLOCK_CHARS) -> Iterator[tuple[int, str]]:
 class Annotator:
     """Holds the spaCy pipeline and the entity catalogue; ``annotate(docs)`` gives rows per document."""
 
-    def __init__(self, *, model: str, aliases_file: Path | None = None, n_process: int = 1,
-                 batch_size: int = 64) -> None:
+    def __init__(
+        self, *, model: str, aliases_file: Path | None = None, n_process: int = 1, batch_size: int = 64
+    ) -> None:
         self.catalogue = entities.load_catalogue(aliases_file)
         self.nlp = entities.build_nlp(model=model, catalogue=self.catalogue)
         self.n_process, self.batch_size = n_process, batch_size
@@ -55,13 +56,22 @@ class Annotator:
             doc = docs[i]
             rows = out[doc.doc_id]
             base = len(rows["sentences"])
-            ents, speakers = entities.annotate(sdoc, author=doc.author, site=doc.site, kind=doc.kind,
-                                               catalogue=self.catalogue)
+            ents, speakers = entities.annotate(
+                sdoc, author=doc.author, site=doc.site, kind=doc.kind, catalogue=self.catalogue
+            )
             for j, sent in enumerate(sdoc.sents):
-                rows["sentences"].append({"sent_idx": base + j, "start": offset + sent.start_char,
-                                          "end": offset + sent.end_char, "text": sent.text.strip()})
-            rows["entities"] += [{**e, "sent_idx": base + e["sent_idx"], "start": offset + e["start"],
-                                  "end": offset + e["end"]} for e in ents]
+                rows["sentences"].append(
+                    {
+                        "sent_idx": base + j,
+                        "start": offset + sent.start_char,
+                        "end": offset + sent.end_char,
+                        "text": sent.text.strip(),
+                    }
+                )
+            rows["entities"] += [
+                {**e, "sent_idx": base + e["sent_idx"], "start": offset + e["start"], "end": offset + e["end"]}
+                for e in ents
+            ]
             rows["speakers"] += [{**s, "sent_idx": base + s["sent_idx"]} for s in speakers]
         for rows in out.values():
             keep = {r["sent_idx"] for r in rows["sentences"] if len(r["text"]) >= MIN_SENTENCE_CHARS}

@@ -4,8 +4,12 @@ from pipeline.ingest.dates import date_from_url, date_in_text, find_date, parse_
 
 
 def test_metadata_beats_front_matter_beats_url_beats_text() -> None:
-    got = find_date(metadata={"date": "2024-01-02"}, front_matter={"date": "2023-05-06"},
-                    url="https://x.org/2022/07/08/a", text="Sep 3, 2021")
+    got = find_date(
+        metadata={"date": "2024-01-02"},
+        front_matter={"date": "2023-05-06"},
+        url="https://x.org/2022/07/08/a",
+        text="Sep 3, 2021",
+    )
     assert got == ("2024-01-02", "metadata")
     assert find_date(front_matter={"published": "2023-05-06"}, text="Sep 3, 2021") == ("2023-05-06", "front_matter")
     assert find_date(url="https://x.org/2022/07/08/a", text="Sep 3, 2021") == ("2022-07-08", "url")

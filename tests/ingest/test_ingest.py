@@ -14,7 +14,10 @@ from pipeline.ingest.readers import ReadOptions
 from pipeline.ingest.run import ingest_paths
 from pipeline.store import Store
 
-WH_ARTICLE = "corpus/whitehouse_briefing_room/articles/2025-07/2025-07-15-president-trump-solidifies-u-s-position-as-leader-in-ai.md"
+WH_ARTICLE = (
+    "corpus/whitehouse_briefing_room/articles/2025-07/"
+    "2025-07-15-president-trump-solidifies-u-s-position-as-leader-in-ai.md"
+)
 RFC_PDF = "corpus/ntia_open_weights_rfc_comments/docs/NTIA-2023-0009-0001_RFC.pdf"
 SEED = "seeds/000_bb74d59fd831da8c.txt"
 OPTS = ReadOptions(min_chars=200)
@@ -47,19 +50,32 @@ def inputs(shared: Path, tmp_path: Path) -> dict[str, Path]:
     d = tmp_path / "in"
     d.mkdir()
     files = {
-        "md": d / "wh.md", "txt": d / "seed.txt", "pdf": d / "rfc.pdf", "html": _html(shared, d / "page.html"),
-        "jsonl": d / "docs.jsonl", "zh": _chinese(shared, d / "zh.txt"), "empty": d / "empty.txt",
-        "binary": d / "bin.txt", "badpdf": d / "broken.pdf", "big": d / "big.txt",
+        "md": d / "wh.md",
+        "txt": d / "seed.txt",
+        "pdf": d / "rfc.pdf",
+        "html": _html(shared, d / "page.html"),
+        "jsonl": d / "docs.jsonl",
+        "zh": _chinese(shared, d / "zh.txt"),
+        "empty": d / "empty.txt",
+        "binary": d / "bin.txt",
+        "badpdf": d / "broken.pdf",
+        "big": d / "big.txt",
     }
     files["md"].write_bytes((shared / WH_ARTICLE).read_bytes())
     files["txt"].write_bytes((shared / SEED).read_bytes())
     files["pdf"].write_bytes((shared / RFC_PDF).read_bytes())
-    other = shared / WH_ARTICLE.replace("2025-07-15-president-trump-solidifies-u-s-position-as-leader-in-ai",
-                                        "2025-07-23-white-house-unveils-americas-ai-action-plan")
+    other = shared / WH_ARTICLE.replace(
+        "2025-07-15-president-trump-solidifies-u-s-position-as-leader-in-ai",
+        "2025-07-23-white-house-unveils-americas-ai-action-plan",
+    )
     wh = other.read_text(encoding="utf-8").split("---", 2)[2]
     files["jsonl"].write_text(
-        json.dumps({"text": wh, "title": "WH", "date": "2025-07-15", "url": "https://example.org/wh"}) + "\n"
-        + "{not json\n" + json.dumps({"title": "no text"}) + "\n", encoding="utf-8",
+        json.dumps({"text": wh, "title": "WH", "date": "2025-07-15", "url": "https://example.org/wh"})
+        + "\n"
+        + "{not json\n"
+        + json.dumps({"title": "no text"})
+        + "\n",
+        encoding="utf-8",
     )
     files["empty"].write_bytes(b"")
     files["binary"].write_bytes(gzip.compress(b"x" * 5000))
@@ -73,8 +89,10 @@ def test_ingest_every_format_and_reject_bad_inputs(inputs: dict[str, Path], tmp_
     with Store(tmp_path / "s.sqlite") as store:
         report = ingest_paths(store, [inputs["md"].parent], options=OPTS, progress=False)
         docs = {Path(d.path or "").name: d for d in store.iter_documents()}
-        reasons = {Path(loc.split("#")[0]).name + ("#" + loc.split("#")[1] if "#" in loc else ""): r
-                   for loc, r in report.rejected}
+        reasons = {
+            Path(loc.split("#")[0]).name + ("#" + loc.split("#")[1] if "#" in loc else ""): r
+            for loc, r in report.rejected
+        }
     md = docs["wh.md"]
     assert md.title == "President Trump Solidifies U.S. Position as Leader in AI"
     assert (md.published, md.date_source) == ("2025-07-15", "front_matter")
@@ -92,8 +110,10 @@ def test_ingest_every_format_and_reject_bad_inputs(inputs: dict[str, Path], tmp_
     assert "does not parse" in reasons["broken.pdf"] and "max_bytes" in reasons["big.txt"]
     assert "'zh'" in reasons["zh.txt"]
     assert "not valid JSON" in reasons["docs.jsonl#L2"] and "'text'" in reasons["docs.jsonl#L3"]
-    assert all(str(inputs["md"].parent) in loc or loc.startswith(str(inputs["md"].parent.resolve()))
-               for loc, _ in report.rejected)
+    assert all(
+        str(inputs["md"].parent) in loc or loc.startswith(str(inputs["md"].parent.resolve()))
+        for loc, _ in report.rejected
+    )
 
 
 def test_reingest_changes_nothing_and_duplicates_are_linked(inputs: dict[str, Path], tmp_path: Path) -> None:
