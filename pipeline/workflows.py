@@ -54,33 +54,33 @@ def collect(
     kind: str | None = None,
     progress: bool = True,
 ) -> Result:
-    from pipeline.collect import crawler
+    from pipeline.collect import collect as run_collect
 
     configured = [s for s in settings.sources if not sources or s["name"] in sources]
+    if kind:  # URLs given with a kind become ad-hoc sources
+        configured += [{"name": "cli", "url": u, "kind": kind} for u in urls]
+        urls = []
     if not urls and not configured:
         return True, ["collect: no URLs given and no [[sources]] in the settings; nothing to fetch"]
-    run_id = store.start_run("collect")
-    report = crawler.collect(
+    report = run_collect(
         store,
         urls=urls,
         sources=configured,
         settings=settings.section("collect"),
         raw_dir=settings.path("workspace", "raw_dir"),
-        kind=kind,
         progress=progress,
     )
-    stats = report.as_dict()
-    store.finish_run(run_id, status="ok" if report.ok else "partial", stats=stats)
-    lines = [f"collect: {_counts(stats)}"]
-    lines += [f"  failed {url}: {reason}" for url, reason in report.failures[:20]]
-    return report.ok, lines
+    lines = [f"collect: {_counts(report.as_dict())}"]
+    if report.failed:
+        lines.append("  some URLs failed: `opentide status` lists each with its reason")
+    return report.exit_code == 0, lines
 
 
 def reextract(settings: Settings, store: Store) -> Result:
-    from pipeline.collect import crawler
+    from pipeline.collect import reextract as run_reextract
 
-    report = crawler.reextract(store, raw_dir=settings.path("workspace", "raw_dir"))
-    return report.ok, [f"reextract: {_counts(report.as_dict())}"]
+    report = run_reextract(store, settings.path("workspace", "raw_dir"), settings=settings.section("collect"))
+    return report.exit_code == 0, [f"reextract: {_counts(report.as_dict())}"]
 
 
 def analyze(

@@ -1,0 +1,127 @@
+"""Bytes to a :class:`~pipeline.document.Document`: HTML through trafilatura (text by :mod:`.article`), dates
+through htmldate when the page's metadata has none, PDFs through pypdf. No network, no files, no store."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import Any
+
+import htmldate
+import trafilatura
+from lxml.html import HtmlElement
+
+from pipeline.collect.article import article_text
+from pipeline.collect.detect import decode, sniff
+from pipeline.document import Document
+from pipeline.errors import InputRejected
+
+logger = logging.getLogger(__name__)
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_URL_DATE = re.compile(r"/(\d{4})[/-](\d{2})[/-](\d{2})(?:/|[^\d])")
+_LANG = re.compile(r"^[a-z]{2,3}\b", re.I)
+
+
+def extract(
+    body: bytes, *, content_type: str, charset: str | None, url: str, min_chars: int = 40, **meta: Any
+) -> Document:
+    """Dispatch on what the bytes are (HTML or PDF); anything else is rejected with its reason."""
+    kind = sniff(content_type, body)
+    if kind == "pdf":
+        return extract_pdf(body, url=url, min_chars=min_chars, **meta)
+    if kind == "html":
+        return extract_html(decode(body, charset), url=url, min_chars=min_chars, **meta)
+    if kind == "empty":
+        raise InputRejected("empty response", code="empty")
+    raise InputRejected(f"not a page or a PDF ({kind}, declared {content_type or 'no type'})", code="content_type")
+
+
+def extract_html(html: str, *, url: str, min_chars: int = 40, published: str | None = None, **meta: Any) -> Document:
+    """An HTML page to a Document; ``published`` is a fallback date (from a feed entry, say)."""
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        raise InputRejected("HTML that cannot be parsed", code="unparseable")
+    text = article_text(tree, url=url)
+    if not text or len(text.strip()) < min_chars:
+        raise InputRejected(f"no article text (fewer than {min_chars} characters)", code="empty")
+    info = trafilatura.extract_metadata(tree, default_url=url)
+    date, date_source = _find_date(tree, url, info.date if info else None)
+    if date is None and published:
+        date, date_source = published, "metadata"
+    extra = {"canonical_url": info.url} if info and info.url and info.url != url else {}
+    return Document.create(
+        text, url=url, title=_clean(info.title if info else None), author=_clean(info.author if info else None),
+        site=_clean(info.sitename if info else None), published=date, date_source=date_source,
+        language=_language(tree, text), extra=extra, **meta,
+    )  # fmt: skip
+
+
+def extract_pdf(body: bytes, *, url: str, min_chars: int = 40, published: str | None = None, **meta: Any) -> Document:
+    """Text per page (pages separated by a blank line); a PDF that will not parse is a clear rejection."""
+    import pypdf
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(body))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        info: Any = reader.metadata or {}
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as err:
+        raise InputRejected(f"PDF that will not parse: {err}", code="unparseable") from err
+    text = "\n\n".join(p for p in pages if p)
+    if len(text) < min_chars:
+        raise InputRejected("PDF without extractable text (scanned images?)", code="empty")
+    date = _pdf_date(str(info.get("/CreationDate") or ""))
+    return Document.create(
+        text, url=url, title=_clean(str(info.get("/Title") or "")) or None,
+        author=_clean(str(info.get("/Author") or "")) or None,
+        published=date or published, date_source="metadata" if date or published else "unknown",
+        language=_language(None, text), **meta,
+    )  # fmt: skip
+
+
+def _find_date(tree: HtmlElement, url: str, meta_date: str | None) -> tuple[str | None, str]:
+    """Metadata first (trafilatura, then htmldate's quick search), then the URL, then the text itself."""
+    if meta_date and _ISO.match(meta_date):
+        return meta_date[:10], "metadata"
+    try:
+        quick = htmldate.find_date(tree, extensive_search=False, original_date=True)
+        if quick:
+            return quick[:10], "metadata"
+        m = _URL_DATE.search(url)
+        if m and 1990 < int(m.group(1)) < 2100 and 0 < int(m.group(2)) < 13 and 0 < int(m.group(3)) < 32:
+            return f"{m.group(1)}-{m.group(2)}-{m.group(3)}", "url"
+        deep = htmldate.find_date(tree, extensive_search=True, original_date=True)
+        if deep:
+            return deep[:10], "in_text"
+    except (ValueError, TypeError, AttributeError) as err:  # htmldate is defensive, but pages are wild
+        logger.debug("date search failed on %s: %s", url, err)
+    return None, "unknown"
+
+
+def _language(tree: HtmlElement | None, text: str) -> str | None:
+    if tree is not None:
+        lang = tree.get("lang") or tree.get("xml:lang") or ""
+        match = _LANG.match(lang.strip())
+        if match:
+            return match.group(0).lower()
+    try:
+        import py3langid
+
+        code, _ = py3langid.classify(text[:5000])
+        return str(code)
+    except ImportError:  # pragma: no cover - optional
+        return None
+
+
+def _pdf_date(value: str) -> str | None:
+    m = re.match(r"D:(\d{4})(\d{2})(\d{2})", value)
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
+
+
+def _clean(value: str | None) -> str | None:
+    value = re.sub(r"\s+", " ", value or "").strip()
+    return value or None

@@ -1,0 +1,130 @@
+"""End-to-end collection from a real loopback site: feeds, sitemaps (plain, gzipped, index), pages, a PDF."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpsite import TestSite, pages_from_shared, rss, sitemap_index, urlset
+
+from pipeline.collect import collect, reextract
+from pipeline.store import Store
+
+PDF = "corpus/ntia_open_weights_rfc_comments/docs/NTIA-2023-0009-0001_RFC.pdf"
+
+
+def build_site(site: TestSite, shared: Path, n: int = 6) -> list[tuple[str, dict[str, str]]]:
+    pages = pages_from_shared(shared, n)
+    paths = []
+    for slug, meta, page in pages:
+        paths.append((f"/briefing-room/{slug}", meta))
+        site.add(paths[-1][0], page)
+    base = site.base
+    half = len(paths) // 2
+    site.add("/feed.xml", rss(base, [(p, m["title"]) for p, m in paths[:half]]),
+             content_type="application/rss+xml")  # fmt: skip
+    site.add("/sitemap-a.xml", urlset(base, [p for p, _ in paths[half:]]), content_type="text/xml")
+    gz = gzip.compress(urlset(base, [p for p, _ in paths] + ["/docs/rfc.pdf"]).encode())
+    site.add("/sitemap-b.xml.gz", gz, content_type="application/x-gzip")
+    site.add("/sitemap.xml", sitemap_index(base, ["/sitemap-a.xml", "/sitemap-b.xml.gz"]),
+             content_type="application/xml")  # fmt: skip
+    site.add("/docs/rfc.pdf", (shared / PDF).read_bytes(), content_type="application/pdf")
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    return paths
+
+
+def test_collect_reads_feeds_sitemaps_pages_and_pdf(
+    site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any]
+) -> None:
+    paths = build_site(site, shared)
+    raw = tmp_path / "raw"
+    report = collect(store, urls=[site.url("/feed.xml"), site.url("/sitemap.xml")], settings=fast_settings,
+                     raw_dir=raw, progress=False)  # fmt: skip
+    assert report.failed == 0 and report.exit_code == 0
+    assert report.new == len(paths) + 1  # every page once, plus the PDF
+    assert report.listings == 4  # the feed, the index and its two sitemaps
+    assert store.count("documents") == len(paths) + 1
+    assert all(site.hits[p] == 1 for p, _ in paths)  # listed twice, fetched once
+    for path, meta in paths:
+        doc = store.get_document(store.doc_for_location(site.url(path)) or "")
+        assert doc is not None and doc.title and meta["title"][:20] in doc.title
+        assert doc.published == meta["date"] and doc.date_source == "metadata"
+        assert "Subscribe to our newsletter" not in doc.text and "Contact us" not in doc.text
+        assert doc.language == "en"
+    pdf = store.get_document(store.doc_for_location(site.url("/docs/rfc.pdf")) or "")
+    assert pdf is not None and "open" in pdf.text.lower() and pdf.published == "2024-02-24"
+    assert len(list(raw.rglob("*.gz"))) == len(paths) + 1 + 4  # every response archived once
+
+
+def test_second_collect_is_conditional_and_adds_nothing(
+    site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any]
+) -> None:
+    paths = build_site(site, shared, n=4)
+    kw: dict[str, Any] = {"urls": [site.url("/sitemap.xml")], "settings": fast_settings, "raw_dir": tmp_path / "r"}
+    first = collect(store, progress=False, **kw)
+    second = collect(store, progress=False, **kw)
+    assert first.new == len(paths) + 1
+    assert second.new == second.updated == second.failed == 0
+    assert second.not_modified == len(paths) + 4  # pages, PDF, index and two sitemaps: all 304
+    assert all(site.conditional[p] == 1 for p, _ in paths)
+    assert store.count("documents") == len(paths) + 1
+
+
+def test_changed_page_is_updated_in_place(
+    site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any]
+) -> None:
+    slug, meta, page = pages_from_shared(shared, 1)[0]
+    url = site.add("/p", page)
+    collect(store, urls=[url], settings=fast_settings, raw_dir=tmp_path / "r", progress=False)
+    site.add("/p", page.replace("</article>", "<p>A correction was appended to this statement today.</p></article>"))
+    report = collect(store, urls=[url], settings=fast_settings, raw_dir=tmp_path / "r", progress=False)
+    assert report.updated == 1 and store.count("documents") == 1
+    assert "correction was appended" in (store.get_document(store.doc_for_location(url) or "") or "").text  # type: ignore[union-attr]
+
+
+def test_reextract_uses_archived_snapshots_without_network(
+    site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any]
+) -> None:
+    paths = build_site(site, shared, n=3)
+    collect(store, urls=[site.url("/sitemap.xml")], settings=fast_settings, raw_dir=tmp_path / "r", progress=False)
+    before = {d.doc_id: d.text for d in store.iter_documents()}
+    site.stop()
+    report = reextract(store, tmp_path / "r", settings=fast_settings)
+    assert report.unchanged == len(paths) + 1 and report.failed == 0
+    assert {d.doc_id: d.text for d in store.iter_documents()} == before
+
+
+def test_link_discovery_stays_on_host_and_within_limits(
+    site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any]
+) -> None:
+    pages = pages_from_shared(shared, 5)
+    links = "".join(f'<li><a href="/news/{slug}">{m["title"]}</a></li>' for slug, m, _ in pages)
+    hub = pages[0][2].replace("</article>", f"<ul>{links}</ul><a href='http://example.invalid/x'>x</a></article>")
+    for slug, _, page in pages:
+        site.add(f"/news/{slug}", page)
+    site.add("/hub", hub)
+    settings = {**fast_settings, "discover_links": True, "max_depth": 1, "max_pages": 3}
+    source = {"name": "wh", "url": site.url("/hub"), "kind": "statement", "exclude": ["/other/"]}
+    report = collect(store, sources=[source], settings=settings, raw_dir=tmp_path / "r", progress=False)
+    assert report.failed == 0
+    assert report.new + report.duplicate == 4  # the hub and at most 3 discovered pages
+    assert all(d.kind == "statement" and d.source == "wh" for d in store.iter_documents())
+
+
+@pytest.mark.parametrize("threshold", [0.8])
+def test_syndicated_copy_shares_a_story_id(
+    site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any], threshold: float
+) -> None:
+    (slug, meta, page), (_, _, other) = pages_from_shared(shared, 2)
+    site.add("/a", page)
+    site.add("/b", page.replace("<article>", "<article><p>Reprinted with permission of the publisher.</p>"))
+    site.add("/c", other)
+    settings = {**fast_settings, "near_duplicate_threshold": threshold}
+    collect(store, urls=[site.url(p) for p in ("/a", "/b", "/c")], settings=settings, raw_dir=tmp_path / "r",
+            progress=False)  # fmt: skip
+    ids = {p: store.doc_for_location(site.url(p)) for p in ("/a", "/b", "/c")}
+    stories = dict(store.query("SELECT doc_id, story_id FROM documents"))  # type: ignore[arg-type]
+    assert len(set(ids.values())) == 3
+    assert stories[ids["/a"]] == stories[ids["/b"]] != stories[ids["/c"]]
