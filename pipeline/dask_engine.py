@@ -47,7 +47,7 @@ def run_nlp_dask(
 
     analysis, ent = settings.section("analysis"), settings.section("entities")
     aliases = str(settings.path("entities", "aliases_file")) if ent.get("aliases_file") else None
-    version = nlp_stage.version(ent)
+    version = nlp_stage.version(ent, settings.root)
     client = client_for(scheduler)
     try:
         futures = []

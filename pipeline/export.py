@@ -17,7 +17,7 @@ from pipeline.settings import Settings
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
-SCHEMA_PATH = Path(__file__).with_name("SCHEMA.md")
+SCHEMA_PATH = Path(__file__).parent / "data" / "SCHEMA.md"
 
 DOCUMENT_COLUMNS = [
     "doc_id",
@@ -38,7 +38,9 @@ SENTENCE_COLUMNS = ["doc_id", "sent_idx", "text", "relevance", "stance", "stance
 
 
 def schema_text() -> str:
-    return SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.is_file() else "(schema file missing)"
+    from pipeline.api import schema_text as text
+
+    return text()
 
 
 def documents_frame(store: Store, *, with_text: bool = False) -> pd.DataFrame:
@@ -87,9 +89,15 @@ def export_all(
         write_csv(sents[[c for c in SENTENCE_COLUMNS if c != "speaker"] + ["speaker"]], out / "sentences.csv")
     )
     timeline = settings.section("timeline")
-    for name, df in tables.analysis_tables(
-        store, docs, sents, freq=freq or timeline["freq"], dedupe=bool(timeline["dedupe_stories"])
-    ).items():
+    built = tables.analysis_tables(
+        store,
+        docs,
+        sents,
+        freq=freq or timeline["freq"],
+        dedupe=bool(timeline["dedupe_stories"]),
+        relevance_threshold=float(settings.section("stance")["relevance_threshold"]),
+    )
+    for name, df in built.items():
         written.append(write_csv(df, out / f"{name}.csv"))
     if parquet:
         written += tables.write_parquet(docs, sents, out / "parquet")

@@ -57,7 +57,7 @@ def analyze(
         with store.transaction() as cur:
             cur.execute("DELETE FROM stage_runs")
     t0 = time.perf_counter()
-    pending = store.pending("nlp", nlp_stage.version(settings.section("entities")))
+    pending = store.pending("nlp", nlp_stage.version(settings.section("entities"), settings.root))
     if engine == "dask":
         from pipeline.dask_engine import run_nlp_dask
 
@@ -85,7 +85,7 @@ def run_nlp(store: Store, settings: Settings, doc_ids: list[str], *, progress: b
         n_process=int(analysis["n_process"]) if len(doc_ids) > 8 else 1,
         batch_size=int(analysis["batch_size"]),
     )
-    version = nlp_stage.version(ent_settings)
+    version = nlp_stage.version(ent_settings, settings.root)
     bar = tqdm(total=len(doc_ids), desc="nlp", unit="doc", disable=not progress or None, leave=False)
     for batch in batched(doc_ids, BATCH_DOCS):
         docs = [d for d in (store.get_document(i) for i in batch) if d is not None]
@@ -108,7 +108,8 @@ def run_stance(store: Store, settings: Settings, embedder: Embedder, *, progress
         workspace=settings.root,
         relevance_threshold=float(section["relevance_threshold"]),
     )
-    version = f"{model.version}+{nlp_stage.version(settings.section('entities'))}"
+    nlp_version = nlp_stage.version(settings.section("entities"), settings.root)
+    version = f"{model.version}+{nlp_version}"
     doc_ids = store.pending("stance", version)
     bar = tqdm(total=len(doc_ids), desc="stance", unit="doc", disable=not progress or None, leave=False)
     for batch in batched(doc_ids, BATCH_DOCS * 4):

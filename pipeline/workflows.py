@@ -158,6 +158,23 @@ def run(settings: Settings, store: Store, *, offline: bool = False, progress: bo
     return ok, lines
 
 
+def stance_command(settings: Settings, args: argparse.Namespace) -> Result:
+    """``opentide stance IN OUT`` and ``opentide evaluate FILE`` with the configured or given target."""
+    from pipeline.runner import make_embedder
+    from pipeline.stages.stance import resolve_target
+    from pipeline.stance import load_head
+    from pipeline.stance.api import evaluate_jsonl, stance_jsonl
+
+    section = settings.section("stance")
+    head = load_head(resolve_target(args.target or section["target"], settings.root))
+    threshold = float(section["relevance_threshold"])
+    embedder = make_embedder(settings)
+    if args.command == "stance":
+        n = stance_jsonl(args.input, args.output, head=head, embedder=embedder, relevance_threshold=threshold)
+        return True, [f"stance: {n} lines written to {args.output}"]
+    return True, [evaluate_jsonl(args.labelled, head=head, embedder=embedder, relevance_threshold=threshold).text]
+
+
 def _counts(stats: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in stats.items() if not isinstance(v, (dict, list))) or "nothing to do"
 
@@ -170,15 +187,8 @@ def dispatch(args: argparse.Namespace) -> Result:
         from pipeline.export import schema_text
 
         return True, [schema_text()]
-    if cmd == "stance":
-        from pipeline.stance.api import classify_jsonl
-
-        n = classify_jsonl(args.input, args.output, target=args.target or settings.values["stance"]["target"])
-        return True, [f"stance: {n} lines written to {args.output}"]
-    if cmd == "evaluate":
-        from pipeline.stance.api import evaluate_file
-
-        return True, [evaluate_file(args.labelled, target=args.target or settings.values["stance"]["target"])]
+    if cmd in ("stance", "evaluate"):
+        return stance_command(settings, args)
     if cmd == "report":
         return report(settings)
     with open_store(settings) as store:

@@ -11,17 +11,23 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Document
-from pipeline.stages import entities
+from pipeline.stages import attribution, entities
 
 BLOCK_CHARS = 100_000
 MIN_SENTENCE_CHARS = 3
 NLP_VERSION = "nlp-1"
 
 
-def version(entity_settings: dict[str, Any]) -> str:
-    """The stage version: code version + entity catalogue (a changed alias table re-runs the stage)."""
-    digest = hashlib.sha1(entities.catalogue_fingerprint(entity_settings.get("aliases_file") or None).encode())
-    return f"{NLP_VERSION}-{entities.STAGE_VERSION}-{digest.hexdigest()[:8]}"
+_INPUTS = [Path(entities.__file__), Path(attribution.__file__), Path(__file__), entities.CATALOGUE_PATH]
+
+
+def version(entity_settings: dict[str, Any], root: Path | None = None) -> str:
+    """The stage version: a hash of its code and entity catalogue (a changed alias table re-runs the stage)."""
+    digest = hashlib.sha1(NLP_VERSION.encode())
+    extra = entity_settings.get("aliases_file")
+    for path in _INPUTS + ([Path(root or ".") / extra] if extra else []):
+        digest.update(path.read_bytes() if path.is_file() else str(path).encode())
+    return f"{NLP_VERSION}-{digest.hexdigest()[:10]}"
 
 
 def blocks(text: str, limit: int = BLOCK_CHARS) -> Iterator[tuple[int, str]]:

@@ -1,0 +1,201 @@
+"""Honest figures for the stance head: dev sentences, 5-fold CV with dev, NTIA documents (leave-docs-out).
+
+    python bench/eval_stance.py                 # everything; prints a summary and writes --json
+    python bench/eval_stance.py --only dev,docs --target openness
+    python bench/eval_stance.py --only tune     # hyper-parameter grid by grouped CV on the training data
+
+All heads here are trained in-process (never the packaged file) so that no figure sees its own test data:
+``dev`` trains without dev sentences; ``cv5`` adds 4/5 of dev per fold; ``docs`` trains, for each fold of NTIA
+comments, without the sentences of those comments, and picks the document rule by nested CV over comments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from pipeline.embed import Embedder
+from pipeline.stance.classify import classify
+from pipeline.stance.data import Example, clean_sentence, load_dev_sentences, load_examples, read_jsonl, shared_root
+from pipeline.stance.document import DocumentRule, document_stance
+from pipeline.stance.evaluate import evaluate, frame_f1
+from pipeline.stance.io import Head
+from pipeline.stance.segment import split_sentences
+from pipeline.stance.target import Target, load_target
+from pipeline.stance.train import make_head
+
+log = logging.getLogger("eval_stance")
+NTIA = "ntia_open_weights_rfc_comments/texts"
+
+
+def fit(tgt: Target, examples: list[Example], emb: Embedder, **params: object) -> Head:
+    texts = [e.text for e in examples]
+    model = make_head(tgt, **params).fit(texts, emb.encode(texts), [e.stance for e in examples],
+                                         [e.frame for e in examples])
+    return Head(model, tgt, {}, "")
+
+
+def sentence_scores(tgt: Target, head: Head, texts: list[str], gold_s: list[str], gold_f: list[str],
+                    emb: Embedder) -> dict:
+    rows = classify(texts, emb.encode(texts), head=head)
+    rep = evaluate(gold_s, [r["stance"] for r in rows], labels=tgt.stance_labels)
+    spot = frame_f1(gold_f, [r["frame"] for r in rows], labels=tgt.frame_labels, none=tgt.frame_none)
+    return {"macro_f1": round(rep.macro_f1, 4), "frame_macro_f1": round(spot["macro"], 4),
+            "frame_binary_f1": round(spot["binary"], 4),
+            "per_class_f1": {k: round(v["f1"], 3) for k, v in rep.per_class.items()}, "report": rep.text()}
+
+
+def run_dev(tgt: Target, examples: list[Example], dev: list[dict], emb: Embedder) -> dict:
+    head = fit(tgt, examples, emb)
+    return sentence_scores(tgt, head, [clean_sentence(d["text"]) for d in dev], [d["stance"] for d in dev],
+                           [d["frame"] for d in dev], emb)
+
+
+def run_cv5(tgt: Target, examples: list[Example], dev: list[dict], emb: Embedder) -> dict:
+    """5-fold CV over dev, each fold's head trained on all training data plus the other 4/5 of dev."""
+    dev_ex = [Example(clean_sentence(d["text"]), d["stance"], d["frame"], d["doc"], "dev") for d in dev]
+    preds_s, preds_f = [""] * len(dev), [""] * len(dev)
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(dev_ex, [d["stance"] for d in dev])
+    for tr, te in folds:
+        head = fit(tgt, examples + [dev_ex[i] for i in tr], emb)
+        texts = [dev_ex[i].text for i in te]
+        for i, r in zip(te, classify(texts, emb.encode(texts), head=head)):
+            preds_s[i], preds_f[i] = r["stance"], r["frame"]
+    gold_s, gold_f = [d["stance"] for d in dev], [d["frame"] for d in dev]
+    spot = frame_f1(gold_f, preds_f, labels=tgt.frame_labels, none=tgt.frame_none)
+    return {"macro_f1": round(evaluate(gold_s, preds_s, labels=tgt.stance_labels).macro_f1, 4),
+            "frame_macro_f1": round(spot["macro"], 4), "frame_binary_f1": round(spot["binary"], 4)}
+
+
+def run_tune(tgt: Target, examples: list[Example], emb: Embedder, grid: dict[str, list]) -> list[dict]:
+    """Grouped (by source document) 4-fold CV on the training data only; dev is never looked at."""
+    groups = [e.group for e in examples]
+    out = []
+    for values in itertools.product(*grid.values()):
+        params = dict(zip(grid, values))
+        gold_s, gold_f, ps, pf = [], [], [], []
+        for tr, te in GroupKFold(4).split(examples, groups=groups):
+            head = fit(tgt, [examples[i] for i in tr], emb, cv=3, **params)
+            texts = [examples[i].text for i in te]
+            rows = classify(texts, emb.encode(texts), head=head)
+            gold_s += [examples[i].stance for i in te]
+            gold_f += [examples[i].frame for i in te]
+            ps += [r["stance"] for r in rows]
+            pf += [r["frame"] for r in rows]
+        spot = frame_f1(gold_f, pf, labels=tgt.frame_labels, none=tgt.frame_none)
+        res = {**params, "macro_f1": round(f1_score(gold_s, ps, average="macro"), 4),
+               "frame_macro_f1": round(spot["macro"], 4), "frame_binary_f1": round(spot["binary"], 4)}
+        log.info("tune %s", res)
+        out.append(res)
+    return out
+
+
+# ---- documents ---------------------------------------------------------------------------------------------
+RULE_GRID = {"min_relevance": [0.5, 0.75], "power": [0.0, 1.0, 2.0, 3.0], "trim": [0.0, 0.1],
+             "open_above": [-0.1, -0.05, 0.0, 0.05, 0.1, 0.15], "closed_below": [0.0, 0.05, 0.1, 0.2, 0.3]}
+
+
+def doc_metrics(gold: list[str], docs: list[dict]) -> dict:
+    oc = [i for i, g in enumerate(gold) if g in ("open", "closed")]
+    y = [gold[i] == "open" for i in oc]
+    s = [docs[i]["stance_score"] for i in oc]
+    auc = roc_auc_score(y, s) if len(set(y)) == 2 else float("nan")
+    y2 = [g == "open" for g in gold]  # open vs everything else: more than two negatives
+    auc2 = roc_auc_score(y2, [d["stance_score"] for d in docs]) if len(set(y2)) == 2 else float("nan")
+    acc = float(np.mean([docs[i]["stance"] == gold[i] for i in oc])) if oc else float("nan")
+    return {"auc_open_vs_closed": round(float(auc), 4), "auc_open_vs_rest": round(float(auc2), 4),
+            "accuracy_open_closed": round(acc, 4), "n": len(gold)}
+
+
+def _rule_objective(gold: list[str], rows: list[list[dict]], sents: list[list[str]], rule: DocumentRule) -> float:
+    docs = [document_stance(r, s, rule=rule) for r, s in zip(rows, sents)]
+    m = doc_metrics(gold, docs)
+    auc = np.nan_to_num(m["auc_open_vs_closed"], nan=0.5) + np.nan_to_num(m["auc_open_vs_rest"], nan=0.5)
+    return auc / 2 + m["accuracy_open_closed"] + 0.25 * float(np.mean([d["stance"] == g for d, g in zip(docs, gold)]))
+
+
+def choose_rule(gold: list[str], rows: list[list[dict]], sents: list[list[str]]) -> DocumentRule:
+    best, best_val = DocumentRule(), -1.0
+    for values in itertools.product(*RULE_GRID.values()):
+        rule = DocumentRule(**dict(zip(RULE_GRID, values)))
+        val = _rule_objective(gold, rows, sents, rule)
+        if val > best_val + 1e-9:
+            best, best_val = rule, val
+    return best
+
+
+def run_docs(tgt: Target, examples: list[Example], emb: Embedder, root: Path, n_folds: int = 3) -> dict:
+    """Sentence rows for each NTIA dev comment from a head that never saw that comment, then nested CV of the rule."""
+    labels = read_jsonl(root / "labels" / "ntia_dev_docs.jsonl")
+    ids = [d["id"] for d in labels]
+    gold = [d["doc_stance"] for d in labels]
+    sents = [split_sentences((root / "corpus" / NTIA / f"{i}.txt").read_text(encoding="utf-8")) for i in ids]
+    in_train = [i for i in ids if any(e.group == f"{NTIA}/{i}.txt" for e in examples)]
+    rows: dict[str, list[dict]] = {}
+    plan = [[i for k, i in enumerate(in_train) if k % n_folds == f] for f in range(n_folds)]
+    plan.append([i for i in ids if i not in in_train])  # comments absent from training: the full head
+    for test_ids in plan:
+        banned = {f"{NTIA}/{i}.txt" for i in test_ids}
+        head = fit(tgt, [e for e in examples if e.group not in banned], emb)
+        for i in test_ids:
+            s = sents[ids.index(i)]
+            rows[i] = classify(s, emb.encode(s), head=head)
+    all_rows = [rows[i] for i in ids]
+    default_docs = [document_stance(r, s) for r, s in zip(all_rows, sents)]
+    # nested leave-one-comment-out choice of the rule: each comment is labelled by a rule tuned without it
+    nested = []
+    for k in range(len(ids)):
+        keep = [j for j in range(len(ids)) if j != k]
+        rule = choose_rule([gold[j] for j in keep], [all_rows[j] for j in keep], [sents[j] for j in keep])
+        nested.append(document_stance(all_rows[k], sents[k], rule=rule))
+    final_rule = choose_rule(gold, all_rows, sents)
+    return {"default_rule": doc_metrics(gold, default_docs), "nested_cv_rule": doc_metrics(gold, nested),
+            "rule_on_all": final_rule.__dict__ | {"labels": list(final_rule.labels)},
+            "per_doc": [{"id": i, "gold": g, "pred": d["stance"], "score": d["stance_score"],
+                         "n_relevant": d["n_relevant"]} for i, g, d in zip(ids, gold, nested)],
+            "in_training": in_train}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--target", default="openness")
+    ap.add_argument("--only", default="dev,cv5,docs")
+    ap.add_argument("--json", default="outputs/eval_stance.json")
+    ap.add_argument("--cache-dir", default="corpus/cache/embeddings")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    tgt, root = load_target(args.target), shared_root()
+    emb = Embedder(cache_dir=args.cache_dir)
+    examples = load_examples(tgt)
+    dev = load_dev_sentences(root) if tgt.name == "openness" else []
+    results: dict = {"target": tgt.name, "n_train": len(examples)}
+    for part in args.only.split(","):
+        t0 = time.time()
+        if part == "dev":
+            results["dev"] = run_dev(tgt, examples, dev, emb)
+            print(results["dev"]["report"])
+        elif part == "cv5":
+            results["cv5"] = run_cv5(tgt, examples, dev, emb)
+        elif part == "docs":
+            results["docs"] = run_docs(tgt, examples, emb, root)
+        elif part == "tune":
+            grid = {"C": [0.5, 1.0, 2.0], "lex_weight": [0.5, 1.0], "cue_weight": [0.0, 0.5, 1.0]}
+            results["tune"] = run_tune(tgt, examples, emb, grid)
+        log.info("%s done in %.0fs", part, time.time() - t0)
+        summary = {k: v for k, v in results.get(part, {}).items() if k not in ("report", "per_doc")} \
+            if isinstance(results.get(part), dict) else results.get(part)
+        print(part, json.dumps(summary, indent=1))
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Figures (matplotlib, Agg) and a self-contained HTML report from a workspace's results.
+
+The ``plot_*`` functions take the exported DataFrames and return a ``Figure``; notebooks call the same
+functions. ``build_report`` writes ``figures/*.png`` and ``report.html`` (figures embedded as base64 PNG data
+URIs, no scripts, no external resources: it opens offline from disk).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from pipeline.api import Results
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = Path(__file__).with_name("data") / "events.toml"
+COLOURS = {"open": "#1b7837", "closed": "#b2182b", "neutral": "#888888", "endorse": "#d6604d", "rebut": "#4393c3"}
+
+
+@dataclass(frozen=True)
+class Event:
+    date: dt.date
+    label: str
+    note: str = ""
+
+
+def load_events(workspace: str | Path | None = None) -> list[Event]:
+    """Events from ``<workspace>/events.toml`` when present, else the packaged ``pipeline/data/events.toml``."""
+    path = Path(workspace) / "events.toml" if workspace is not None else EVENTS_PATH
+    if not path.is_file():
+        path = EVENTS_PATH
+    with path.open("rb") as fh:
+        rows = tomllib.load(fh).get("events", [])
+    events = [Event(dt.date.fromisoformat(str(r["date"])[:10]), str(r["label"]), str(r.get("note", "")))
+              for r in rows]
+    return sorted(events, key=lambda e: e.date)
+
+
+def _empty(ax: Any, what: str) -> None:
+    ax.text(0.5, 0.5, f"No {what} yet", ha="center", va="center", transform=ax.transAxes, color="#666")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _mark_events(ax: Any, events: Sequence[Event], dates: pd.Series) -> None:
+    lo, hi = dates.min() - pd.Timedelta(days=45), dates.max() + pd.Timedelta(days=45)
+    for ev in events:
+        when = pd.Timestamp(ev.date)
+        if lo <= when <= hi:
+            ax.axvline(when, color="#555", ls="--", lw=0.8)
+            ax.text(when, 1.01, ev.label, rotation=30, fontsize=7, transform=ax.get_xaxis_transform(),
+                    ha="left", va="bottom")
+
+
+def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    sub = frame[frame["group"] == group].copy()
+    sub["date"] = pd.to_datetime(sub["period"])
+    return sub.sort_values("date")
+
+
+def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
+                         events: Sequence[Event] = ()) -> Figure:
+    """Net stance (open share - closed share) per period with its 95% interval as a band."""
+    fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
+    sub = _select(stance_timeline, group)
+    if sub.empty:
+        _empty(ax, f"stance timeline for {group}")
+        return fig
+    ax.fill_between(sub.date, sub.ci_low, sub.ci_high, color="#9ecae1", alpha=0.5, label="95% interval")
+    ax.plot(sub.date, sub.net_stance, marker="o", color="#08519c", label="net stance (open - closed)")
+    ax.axhline(0, color="#333", lw=0.6)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylabel("closed  <-  net stance  ->  open")
+    ax.legend(loc="lower left", fontsize=8)
+    _mark_events(ax, events, sub.date)
+    return fig
+
+
+def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all",
+                   events: Sequence[Event] = ()) -> Figure:
+    """Endorse and rebut shares of the "open AI is not safe" frame per period, events marked."""
+    fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
+    sub = _select(narrative_timeline, group)
+    if sub.empty:
+        _empty(ax, f"frame sentences for {group}")
+        return fig
+    ax.fill_between(sub.date, sub.ci_low, sub.ci_high, color=COLOURS["endorse"], alpha=0.15)
+    for frame in ("endorse", "rebut"):
+        ax.plot(sub.date, sub[f"{frame}_share"], marker="o", color=COLOURS[frame], label=f"{frame} share")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel('share of "open AI is not safe" sentences')
+    ax.legend(loc="upper left", fontsize=8)
+    _mark_events(ax, events, sub.date)
+    return fig
+
+
+def plot_topics(topics_over_time: pd.DataFrame, *, top: int = 8) -> Figure:
+    """Stacked shares of the largest topics per period (the rest as "other")."""
+    fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
+    if topics_over_time.empty:
+        _empty(ax, "topics")
+        return fig
+    tot = topics_over_time.assign(date=pd.to_datetime(topics_over_time["period"]))
+    biggest = tot.groupby("topic_id")["count"].sum().nlargest(top).index
+    tot["name"] = tot.topic_label.where(tot.topic_id.isin(biggest), "other").fillna("other").astype(str)
+    wide = tot.pivot_table(index="date", columns="name", values="share", aggfunc="sum").fillna(0.0)
+    ax.stackplot(wide.index, wide.T.to_numpy(), labels=list(wide.columns), alpha=0.85)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of chunks")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+    return fig
+
+
+def actor_summary(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int = 2) -> pd.DataFrame:
+    """Each actor over all periods: sentences, mean stance in [-1, 1]; the ``top`` most vocal."""
+    if actor_stance.empty:
+        return pd.DataFrame(columns=["actor", "n_sentences", "stance_sum", "mean_stance"])
+    agg = actor_stance.groupby("actor", as_index=False)[["n_sentences", "stance_sum"]].sum()
+    agg["mean_stance"] = agg.stance_sum / agg.n_sentences
+    agg = agg[agg.n_sentences >= min_sentences].nlargest(top, "n_sentences")
+    return agg.sort_values("mean_stance").reset_index(drop=True)
+
+
+def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int = 2) -> Figure:
+    """Actors placed on a closed (-1) to open (+1) axis by the mean stance of what they say."""
+    agg = actor_summary(actor_stance, top=top, min_sentences=min_sentences)
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(agg) + 1)), layout="constrained")
+    if agg.empty:
+        _empty(ax, "actors with attributed sentences")
+        return fig
+    colours = [COLOURS["open"] if s > 0 else COLOURS["closed"] for s in agg.mean_stance]
+    ax.scatter(agg.mean_stance, agg.actor, s=20 + 8 * agg.n_sentences.clip(upper=100), c=colours, alpha=0.8)
+    ax.axvline(0, color="#333", lw=0.6)
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xlabel("closed  <-  mean stance of attributed sentences  ->  open")
+    return fig
+
+
+def evidence_table(sentences: pd.DataFrame, documents: pd.DataFrame, *, per_class: int = 5) -> pd.DataFrame:
+    """The strongest open and closed sentences and those endorsing / rebutting the frame, with their source."""
+    cols = ["published", "title", "speaker", "stance", "frame", "stance_score", "text"]
+    if sentences.empty:
+        return pd.DataFrame(columns=cols)
+    meta = documents[["doc_id", "title", "published"]] if not documents.empty else None
+    sents = sentences.merge(meta, on="doc_id", how="left") if meta is not None else sentences
+    picks = []
+    for stance in ("open", "closed"):
+        sub = sents[sents.stance == stance]
+        picks.append(sub.loc[sub.stance_score.astype(float).abs().nlargest(per_class).index])
+    picks += [sents[sents.frame == f].head(per_class) for f in ("endorse", "rebut")]
+    out = pd.concat(picks).drop_duplicates(["doc_id", "sent_idx"])
+    return out.reindex(columns=cols).reset_index(drop=True)
+
+
+def _png(fig: Figure, path: Path) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    path.write_bytes(buf.getvalue())
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+        "img{max-width:100%}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+        "padding:4px;vertical-align:top;text-align:left}.note{color:#555}")
+
+
+def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Event] | None = None) -> Path:
+    """Write ``out_dir/figures/*.png`` and ``out_dir/report.html``; return the HTML path."""
+    out = Path(out_dir)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    events = load_events() if events is None else events
+    figures = [
+        ("stance_timeline", "Who is winning the argument: net stance on AI openness",
+         plot_stance_timeline(results.stance_timeline, events=events)),
+        ("narrative", 'The "open AI is not safe" frame: endorsed or rebutted',
+         plot_narrative(results.narrative_timeline, events=events)),
+        ("topics", "What the debate is about: topics over time", plot_topics(results.topics_over_time)),
+        ("actors", "Actors on the open-closed axis", plot_actors(results.actor_stance)),
+    ]
+    parts = [f"<h2>{html.escape(title)}</h2><img alt='{name}' src='data:image/png;base64,"
+             f"{_png(fig, out / 'figures' / f'{name}.png')}'>" for name, title, fig in figures]
+    shifts = results.shifts.head(20)
+    evidence = evidence_table(results.sentences, results.documents)
+    n_docs = len(results.documents)
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>opentide report</title>"
+        f"<style>{_CSS}</style></head><body><h1>opentide report</h1>"
+        f"<p class='note'>{n_docs} documents; generated {dt.date.today().isoformat()}. Events: "
+        f"{html.escape(', '.join(f'{e.label} ({e.date})' for e in events))}.</p>{''.join(parts)}"
+        "<h2>Shifts</h2>" + (shifts.to_html(index=False, escape=True) if len(shifts) else "<p>None found.</p>")
+        + "<h2>Evidence sentences</h2>" + evidence.to_html(index=False, escape=True, na_rep="")
+        + "</body></html>"
+    )
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    logger.info("Wrote %s and %d figures.", path, len(figures))
+    return path

@@ -1,0 +1,285 @@
+"""Topics over paragraph-sized chunks with BERTopic, from embeddings computed once by ``pipeline.embed``.
+
+Pure functions: ``chunk_document`` splits a text, ``fit_topics`` fits a seeded BERTopic model (UMAP + HDBSCAN,
+English and domain stop words, KeyBERTInspired labels, outliers reduced) on at most ``sample_size`` chunks and
+assigns the rest with ``transform``. Corpora too small for density clustering fall back to KMeans on the raw
+embeddings, and fewer than ``min_docs`` chunks give one topic, each with a logged message; never a crash.
+``topic_prob`` is the cosine similarity of a chunk to its topic's embedding (comparable across methods).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+STAGE_VERSION = "topics-1"
+# Words frequent in every text of this debate, useless in a topic label.
+DOMAIN_STOP_WORDS = frozenset({
+    "ai", "artificial", "intelligence", "said", "says", "say", "also", "would", "could", "like", "just", "one",
+    "new", "year", "years", "time", "make", "way", "think", "going", "really", "know", "lot", "get", "got",
+    "use", "used", "us", "https", "http", "www", "com", "html", "thing", "things", "mr", "ms", "isn", "don",
+    "doesn", "didn", "aren", "won", "ve", "ll", "re",
+})
+KMEANS_BELOW = 150  # fewer chunks than this: KMeans on raw embeddings (HDBSCAN needs density to work with)
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+/\S+")
+_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[A-Z0-9])")
+
+
+@dataclass
+class TopicResult:
+    """Per-chunk ``topic_ids`` / ``probs`` (aligned with the input chunks) and ``info`` rows
+    (``topic_id, label, words, size``). ``model`` is the fitted BERTopic (None for the single-topic fallback)."""
+
+    topic_ids: np.ndarray
+    probs: np.ndarray
+    info: pd.DataFrame
+    method: str
+    message: str = ""
+    model: Any = field(default=None, repr=False)
+
+    def save(self, path: str | Path, *, embedding_model: str = "") -> bool:
+        """Save the model as safetensors (+ c-TF-IDF); returns False when there is no model to save."""
+        if self.model is None:
+            logger.info("No topic model to save (%s).", self.method)
+            return False
+        Path(path).mkdir(parents=True, exist_ok=True)
+        self.model.save(
+            str(path), serialization="safetensors", save_ctfidf=True,
+            save_embedding_model=embedding_model or _default_model(),
+        )
+        return True
+
+
+def _default_model() -> str:
+    from pipeline.embed import default_model_path
+
+    return default_model_path()
+
+
+def chunk_document(text: str, *, words: int = 120) -> list[str]:
+    """Split a text into paragraph-sized chunks of about ``words`` words.
+
+    Paragraphs (blank-line separated) shorter than half the target are merged with the next; longer than
+    twice the target are split at sentence ends. Chunk text is taken verbatim from the paragraphs.
+    """
+    pieces: list[str] = []
+    for para in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        para = " ".join(para.split())
+        if not para:
+            continue
+        if len(para.split()) <= 2 * words:
+            pieces.append(para)
+            continue
+        current: list[str] = []
+        for sent in _SENT_END.split(para):
+            current.append(sent)
+            if sum(len(s.split()) for s in current) >= words:
+                pieces.append(" ".join(current))
+                current = []
+        if current:
+            pieces.append(" ".join(current))
+    chunks: list[str] = []
+    buffer = ""
+    for piece in pieces:
+        buffer = f"{buffer}\n\n{piece}" if buffer else piece
+        if len(buffer.split()) >= words // 2:
+            chunks.append(buffer)
+            buffer = ""
+    if buffer:
+        if chunks and len(buffer.split()) < words // 4:
+            chunks[-1] = f"{chunks[-1]}\n\n{buffer}"
+        else:
+            chunks.append(buffer)
+    return chunks
+
+
+def _clean_for_words(text: str) -> str:
+    """Lower-case text without URLs and paths, so link slugs never become topic words."""
+    return _URL.sub(" ", text).lower()
+
+
+def _vectorizer(n: int) -> Any:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    stop = sorted(set(ENGLISH_STOP_WORDS) | set(DOMAIN_STOP_WORDS))
+    return CountVectorizer(stop_words=stop, ngram_range=(1, 2), min_df=2 if n >= 60 else 1,
+                           preprocessor=_clean_for_words,
+                           token_pattern=r"(?u)\b[a-z][a-z0-9]+(?:-[a-z0-9]+){0,2}\b")
+
+
+def _build_model(n: int, *, seed: int, kmeans: bool, embedding_model: str) -> Any:
+    from bertopic import BERTopic
+    from bertopic.dimensionality import BaseDimensionalityReduction
+    from bertopic.representation import KeyBERTInspired
+
+    if kmeans:
+        from sklearn.cluster import KMeans
+
+        k = int(np.clip(round(np.sqrt(n / 3)), 2, 8))
+        reducer: Any = BaseDimensionalityReduction()
+        cluster: Any = KMeans(n_clusters=k, random_state=seed, n_init=10)
+    else:
+        from hdbscan import HDBSCAN
+        from umap import UMAP
+
+        reducer = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed,
+                       n_jobs=1)
+        size = int(np.clip(n // 80, 5, 50))
+        cluster = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 3), metric="euclidean",
+                          cluster_selection_method="eom", prediction_data=True)
+    return BERTopic(
+        embedding_model=embedding_model, umap_model=reducer, hdbscan_model=cluster,
+        vectorizer_model=_vectorizer(n), representation_model=KeyBERTInspired(random_state=seed),
+        top_n_words=10, calculate_probabilities=False, verbose=False,
+    )
+
+
+def _label(words: list[str]) -> str:
+    """Up to three top words that share no token with an earlier pick ("open source, china, safety")."""
+    picked: list[str] = []
+    seen: set[str] = set()
+    for word in words:
+        tokens = set(word.split())
+        if tokens & seen:
+            continue
+        picked.append(word)
+        seen |= tokens
+        if len(picked) == 3:
+            break
+    return ", ".join(picked) if picked else "(no words)"
+
+
+def _info(model: Any, topic_ids: np.ndarray) -> pd.DataFrame:
+    rows = []
+    sizes = pd.Series(topic_ids).value_counts()
+    for topic_id in sorted(int(t) for t in model.get_topics()):
+        if topic_id == -1 and not sizes.get(-1, 0):
+            continue
+        words = [w for w, _ in (model.get_topic(topic_id) or []) if w]
+        label = "outliers" if topic_id == -1 else _label(words)
+        rows.append({"topic_id": topic_id, "label": label, "words": " ".join(words),
+                     "size": int(sizes.get(topic_id, 0))})
+    return pd.DataFrame(rows, columns=["topic_id", "label", "words", "size"])
+
+
+def _similarity(model: Any, topic_ids: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    topic_emb = np.asarray(model.topic_embeddings_, dtype=np.float32)
+    topic_emb /= np.linalg.norm(topic_emb, axis=1, keepdims=True) + 1e-12
+    rows = topic_ids + int(model._outliers)
+    sims = np.einsum("ij,ij->i", embeddings, topic_emb[rows])
+    return np.clip(sims, 0.0, 1.0).astype(np.float32)
+
+
+def _single_topic(chunks: list[str], reason: str) -> TopicResult:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    words: list[str] = []
+    try:
+        vec = _vectorizer(len(chunks))
+        assert isinstance(vec, CountVectorizer)
+        counts = np.asarray(vec.fit_transform(chunks).sum(axis=0)).ravel()
+        vocab = vec.get_feature_names_out()
+        words = [str(vocab[i]) for i in np.argsort(-counts)[:10]]
+    except ValueError:  # empty vocabulary
+        pass
+    info = pd.DataFrame([{"topic_id": 0, "label": _label(words), "words": " ".join(words), "size": len(chunks)}])
+    logger.warning(reason)
+    n = len(chunks)
+    return TopicResult(np.zeros(n, dtype=int), np.ones(n, dtype=np.float32), info, "single", reason)
+
+
+def fit_topics(
+    chunks: list[str], embeddings: np.ndarray, *, seed: int = 42, min_docs: int = 8,
+    sample_size: int = 20000, embedding_model: str = "",
+) -> TopicResult:
+    """Fit topics on ``chunks`` (rows of ``embeddings`` aligned, L2-normalised) and assign every chunk.
+
+    ``embedding_model`` is a local sentence-transformers path (default: the packaged MiniLM); BERTopic uses it
+    only to embed candidate label words. Re-running with the same inputs and seed gives the same topics.
+    """
+    n = len(chunks)
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if embeddings.shape[0] != n:
+        raise ValueError(f"{n} chunks but {embeddings.shape[0]} embedding rows")
+    if n < max(min_docs, 2):
+        return _single_topic(chunks, f"Only {n} chunks (< {min_docs}): no topic model, one topic for all.")
+    model_path = embedding_model or _default_model()
+    rng = np.random.default_rng(seed)
+    fit_idx = np.sort(rng.choice(n, size=sample_size, replace=False)) if n > sample_size else np.arange(n)
+    method, message = "bertopic-hdbscan", ""
+    if len(fit_idx) < KMEANS_BELOW:
+        method = "bertopic-kmeans"
+        message = f"Small corpus ({n} chunks): KMeans topics instead of HDBSCAN; treat them as rough groups."
+    model = _fit(chunks, embeddings, fit_idx, seed=seed, kmeans=method.endswith("kmeans"), path=model_path)
+    if method == "bertopic-hdbscan" and len(set(model.topics_) - {-1}) < 2:
+        method = "bertopic-kmeans"
+        message = f"HDBSCAN found fewer than 2 topics in {len(fit_idx)} chunks: KMeans topics instead."
+        model = _fit(chunks, embeddings, fit_idx, seed=seed, kmeans=True, path=model_path)
+    if message:
+        logger.warning(message)
+    topic_ids = np.full(n, -1, dtype=int)
+    topic_ids[fit_idx] = model.topics_
+    rest = np.setdiff1d(np.arange(n), fit_idx)
+    if len(rest):
+        predicted, _ = model.transform([chunks[i] for i in rest], embeddings=embeddings[rest])
+        topic_ids[rest] = predicted
+    if (topic_ids == -1).any():
+        before = int((topic_ids == -1).sum())
+        topic_ids = _reduce_outliers(model, chunks, topic_ids, embeddings)
+        logger.info("Reduced outliers from %d to %d chunks.", before, int((topic_ids == -1).sum()))
+    info = _info(model, topic_ids)
+    logger.info("Topics: %d (%s) over %d chunks.", int((info.topic_id >= 0).sum()), method, n)
+    return TopicResult(topic_ids, _similarity(model, topic_ids, embeddings), info, method, message, model)
+
+
+def _reduce_outliers(model: Any, chunks: list[str], topic_ids: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    if model._outliers:
+        new = model.reduce_outliers(chunks, topic_ids.tolist(), strategy="embeddings", embeddings=embeddings)
+        return np.asarray(new, dtype=int)
+    return _nearest_topic(model, topic_ids, embeddings)
+
+
+def _nearest_topic(model: Any, topic_ids: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    """Outliers (-1) moved to the topic whose embedding is most similar (a loaded model has no HDBSCAN)."""
+    out = np.asarray(topic_ids, dtype=int).copy()
+    mask = out == -1
+    if mask.any():
+        topic_emb = np.asarray(model.topic_embeddings_, dtype=np.float32)[int(model._outliers):]
+        out[mask] = np.argmax(embeddings[mask] @ topic_emb.T, axis=1)
+    return out
+
+
+def _fit(chunks: list[str], embeddings: np.ndarray, idx: np.ndarray, *, seed: int, kmeans: bool,
+         path: str) -> Any:
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - hdbscan/umap internals read the global state
+    model = _build_model(len(idx), seed=seed, kmeans=kmeans, embedding_model=path)
+    model.fit([chunks[i] for i in idx], embeddings=embeddings[idx])
+    return model
+
+
+def load_topic_model(path: str | Path, *, embedding_model: str = "") -> Any:
+    """Load a model saved by ``TopicResult.save`` (safetensors; nothing pickled)."""
+    from bertopic import BERTopic
+
+    return BERTopic.load(str(path), embedding_model=embedding_model or _default_model())
+
+
+def assign_topics(model: Any, chunks: list[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Topic ids (outliers moved to the nearest topic) and similarities for new chunks, no refit."""
+    if not chunks:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=np.float32)
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    predicted, _ = model.transform(list(chunks), embeddings=embeddings)
+    ids = _nearest_topic(model, np.asarray(predicted, dtype=int), embeddings)
+    return ids, _similarity(model, ids, embeddings)

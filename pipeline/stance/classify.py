@@ -1,0 +1,48 @@
+"""Sentence stance: the rows of ``sentence_stance`` from texts and their precomputed embeddings.
+
+Columns ``p_open``, ``p_closed``, ``p_neutral`` hold the probabilities of the target's positive, negative and
+neutral labels (for ``openness`` exactly open/closed/neutral; for ``regulation`` pro/anti/neutral), and
+``stance_score = p_positive - p_negative`` in [-1, 1]. ``relevance`` is ``max(keyword relevance, 1 - p_neutral)``:
+1 when a strong target pattern matches, 0.5 for a weak one in target context. A sentence whose relevance is
+below ``relevance_threshold`` is gated: stance neutral, frame none, score 0 (its probabilities are kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from pipeline.stance.io import Head
+
+CODE_VERSION = "1"
+
+
+def stage_version(head: Head) -> str:
+    """Changes whenever the classifier code or the head file changes, so the runner re-runs stance."""
+    return f"stance-{CODE_VERSION}-{head.target.name}-{head.sha256[:12]}"
+
+
+def classify(
+    texts: Sequence[str], embeddings: np.ndarray, *, head: Head, relevance_threshold: float = 0.5
+) -> list[dict]:
+    """One dict per text: relevance, stance, stance_score, frame, p_open, p_closed, p_neutral."""
+    texts = list(texts)
+    if not texts:
+        return []
+    model, tgt = head.model, head.target
+    p_stance, p_frame = model.predict_proba(texts, embeddings)
+    keyword = model.keyword_relevance(texts)
+    relevance = np.maximum(keyword, 1.0 - p_stance[:, 2])
+    rows = []
+    for i in range(len(texts)):
+        p_pos, p_neg, p_neu = (float(x) for x in p_stance[i])
+        gated = relevance[i] < relevance_threshold
+        rows.append({
+            "relevance": round(float(relevance[i]), 4),
+            "stance": tgt.neutral if gated else model.classes_[int(p_stance[i].argmax())],
+            "stance_score": 0.0 if gated else round(p_pos - p_neg, 4),
+            "frame": tgt.frame_none if gated else model.frame_classes_[int(p_frame[i].argmax())],
+            "p_open": round(p_pos, 4), "p_closed": round(p_neg, 4), "p_neutral": round(p_neu, 4),
+        })
+    return rows

@@ -1,0 +1,166 @@
+"""Training data: resolve corpus references, read inline rows, deduplicate, keep evaluation sentences out.
+
+A reference row ``{"doc", "start", "end", "sha1", "stance", "frame"}`` points into the shared corpus: the text
+is the utf-8 slice ``[start:end]`` of the raw file, checked against the first 10 hex digits of its SHA-1, then
+cleaned (bidi controls U+202A..U+202E removed, whitespace collapsed). An inline row carries ``"text"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.stance.errors import E_SHARED_MISSING, TrainingDataError
+from pipeline.stance.target import Target
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_BIDI = re.compile("[\u202a-\u202e]")
+_SPACE = re.compile(r"\s+")
+_NON_ALNUM = re.compile(r"[\W_]+")
+MIN_CONTAIN = 40  # shorter texts only exclude on an exact (normalised) match
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    stance: str
+    frame: str
+    group: str  # the source document (or file for inline rows): the unit of leave-docs-out CV
+    source: str  # the training file it came from
+
+
+def shared_root(root: str | Path | None = None) -> Path:
+    """The shared folder: ``root``, else ``$OPENTIDE_SHARED``, else ``<repo>/../shared``."""
+    if root is not None:
+        return Path(root)
+    env = os.environ.get("OPENTIDE_SHARED")
+    return Path(env) if env else REPO_ROOT.parent / "shared"
+
+
+def clean_sentence(text: str) -> str:
+    return _SPACE.sub(" ", _BIDI.sub("", text)).strip()
+
+
+def match_key(text: str) -> str:
+    """Case- and punctuation-insensitive key used for deduplication and dev exclusion."""
+    return _NON_ALNUM.sub(" ", text.casefold()).strip()
+
+
+class _Corpus:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._texts: dict[str, str] = {}
+
+    def text(self, rel: str) -> str:
+        if rel not in self._texts:
+            self._texts[rel] = (self.root / rel).read_text(encoding="utf-8")
+        return self._texts[rel]
+
+
+def resolve_reference(row: dict, corpus: Path | _Corpus) -> str | None:
+    """The cleaned text a reference row points to, or ``None`` (with a warning) if it cannot be trusted."""
+    corpus = corpus if isinstance(corpus, _Corpus) else _Corpus(corpus)
+    try:
+        raw = corpus.text(row["doc"])[int(row["start"]) : int(row["end"])]
+    except (OSError, KeyError, ValueError) as err:
+        logger.warning("skipping reference %s: %s", row.get("doc"), err)
+        return None
+    if hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10] != str(row.get("sha1", "")):
+        logger.warning("skipping reference %s[%s:%s]: sha1 mismatch", row["doc"], row["start"], row["end"])
+        return None
+    return clean_sentence(raw) or None
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:  # a file being written: tolerate a torn last line
+                    logger.warning("%s:%d: not JSON, skipped", path, i)
+    return rows
+
+
+def load_dev_sentences(root: str | Path | None = None) -> list[dict]:
+    path = shared_root(root) / "labels" / "dev_sentences.jsonl"
+    return read_jsonl(path) if path.is_file() else []
+
+
+class _Excluder:
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.keys = {match_key(t) for t in texts}
+        self.long = [k for k in self.keys if len(k) >= MIN_CONTAIN]
+
+    def __call__(self, text: str) -> bool:
+        key = match_key(text)
+        if key in self.keys:
+            return True
+        return len(key) >= MIN_CONTAIN and any(k in key or key in k for k in self.long)
+
+
+def load_examples(
+    target: Target,
+    *,
+    shared: str | Path | None = None,
+    exclude: Iterable[str] | None = None,
+    exclude_dev: bool = True,
+    files: Iterable[Path] | None = None,
+) -> list[Example]:
+    """All training examples of ``target``: resolved, label-checked, deduplicated, evaluation text excluded.
+
+    ``exclude_dev`` drops anything matching ``labels/dev_sentences.jsonl`` (exactly or by containment);
+    ``exclude`` adds more texts to keep out. A later duplicate of a text is dropped (first label wins).
+    """
+    root = shared_root(shared)
+    banned = list(exclude or [])
+    if exclude_dev:
+        banned += [r["text"] for r in load_dev_sentences(root)]
+    is_banned = _Excluder(banned)
+    corpus = _Corpus(root / "corpus")
+    stances, frames = set(target.stance_labels), set(target.frame_labels)
+    seen: set[str] = set()
+    out: list[Example] = []
+    counts = {"excluded": 0, "duplicate": 0, "bad": 0}
+    for path in files if files is not None else target.training_paths:
+        if not path.is_file():
+            logger.warning("training file %s does not exist yet; skipped", path)
+            continue
+        for row in read_jsonl(path):
+            if "text" in row:
+                text, group = clean_sentence(str(row["text"])), f"{path.name}:{row.get('source', 'inline')}"
+            else:
+                if not corpus.root.is_dir():
+                    raise TrainingDataError(E_SHARED_MISSING.format(file=path, root=corpus.root))
+                text, group = resolve_reference(row, corpus), str(row.get("doc"))
+            stance, frame = row.get("stance"), row.get("frame", target.frame_none)
+            if not text or stance not in stances or frame not in frames:
+                counts["bad"] += 1
+                continue
+            key = match_key(text)
+            if key in seen:
+                counts["duplicate"] += 1
+                continue
+            seen.add(key)
+            if is_banned(text):
+                counts["excluded"] += 1
+                continue
+            out.append(Example(text, str(stance), str(frame), group, path.name))
+    logger.info("target %s: %d training examples (%s)", target.name, len(out), counts)
+    return out
+
+
+def examples_hash(examples: Iterable[Example]) -> str:
+    h = hashlib.sha256()
+    for ex in examples:
+        h.update(f"{ex.text}\t{ex.stance}\t{ex.frame}\n".encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,73 @@
+"""Document stance from its sentence rows: a confidence-weighted, trimmed mean of sentence scores.
+
+Each relevant sentence (``relevance >= min_relevance``) votes ``stance_score`` with weight
+``relevance * (1 - p_neutral) ** power``: sentences that clearly take a side count most. The most extreme
+``trim`` share of votes on each side is dropped (one quoted or boilerplate passage should not decide).
+``off_topic`` when fewer than ``min_sentences`` relevant sentences or too little side-taking mass;
+``mixed`` when the score lies within ``(-closed_below, open_above)``. Thresholds were chosen by
+cross-validation on the NTIA development comments (see bench/eval_stance.py and the model card).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class DocumentRule:
+    min_relevance: float = 0.5
+    power: float = 2.0
+    trim: float = 0.0
+    open_above: float = 0.05
+    closed_below: float = 0.05
+    min_sentences: int = 2
+    min_mass: float = 0.5
+    labels: tuple[str, str, str, str] = ("open", "closed", "mixed", "off_topic")
+
+
+def _weighted_trimmed_mean(scores: np.ndarray, weights: np.ndarray, trim: float) -> float:
+    if trim > 0 and len(scores) >= 5:
+        lo, hi = np.quantile(scores, [trim, 1 - trim])
+        keep = (scores >= lo) & (scores <= hi)
+        scores, weights = scores[keep], weights[keep]
+    total = weights.sum()
+    return float((weights * scores).sum() / total) if total > 0 else 0.0
+
+
+def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: DocumentRule | None = None) -> dict:
+    """``{"stance", "stance_score", "n_relevant", "evidence": [{sent_idx, text, stance_score}] * <=3}``.
+
+    ``rows`` are sentence rows (``classify`` output, optionally with ``sent_idx``) aligned with ``texts``.
+    Labels are (positive, negative, mixed, off_topic) of ``rule.labels``; pass a rule with the target's names.
+    """
+    rule = rule or DocumentRule()
+    pos, neg, mixed, off = rule.labels
+    if not rows:
+        return {"stance": off, "stance_score": 0.0, "n_relevant": 0, "evidence": []}
+    idx = np.array([int(r.get("sent_idx", i)) for i, r in enumerate(rows)])
+    rel = np.array([float(r["relevance"]) for r in rows])
+    score = np.array([float(r["p_open"]) - float(r["p_closed"]) for r in rows])
+    side = 1.0 - np.array([float(r["p_neutral"]) for r in rows])
+    keep = rel >= rule.min_relevance
+    weight = rel * side**rule.power
+    n_relevant = int(keep.sum())
+    mass = float(side[keep].sum())
+    doc_score = _weighted_trimmed_mean(score[keep], weight[keep], rule.trim) if n_relevant else 0.0
+    if n_relevant < rule.min_sentences or mass < rule.min_mass:
+        label = off
+    elif doc_score >= rule.open_above:
+        label = pos
+    elif doc_score <= -rule.closed_below:
+        label = neg
+    else:
+        label = mixed
+    strength = weight * np.abs(score) * keep
+    if label in (pos, neg):  # evidence that supports the label
+        strength = strength * (np.sign(score) == (1 if label == pos else -1))
+    top = [int(i) for i in np.argsort(-strength, kind="stable")[:3] if strength[i] > 0]
+    evidence = [{"sent_idx": int(idx[i]), "text": texts[i], "stance_score": round(float(score[i]), 4)} for i in top]
+    return {"stance": label, "stance_score": round(float(np.clip(doc_score, -1, 1)), 4),
+            "n_relevant": n_relevant, "evidence": evidence}

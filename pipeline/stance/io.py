@@ -1,0 +1,62 @@
+"""Save and load a trained head as plain JSON (no pickle): weights, vocabulary, calibration and provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.stance.errors import E_HEAD_FORMAT, E_HEAD_MISSING, HeadError
+from pipeline.stance.model import FORMAT, StanceHead
+from pipeline.stance.target import Target, load_target
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Head:
+    """A loaded head with its target, provenance and the hash of the file it came from."""
+
+    model: StanceHead
+    target: Target
+    meta: dict = field(default_factory=dict)
+    sha256: str = ""
+
+    @property
+    def embedding_model(self) -> str:
+        return str(self.meta.get("embedding_model", ""))
+
+
+def head_to_json(model: StanceHead, meta: dict) -> str:
+    return json.dumps({"format": FORMAT, "meta": meta, "head": model.to_dict()}, separators=(",", ":"))
+
+
+def save_head(model: StanceHead, path: str | Path, *, meta: dict) -> str:
+    """Write the head atomically; returns the SHA-256 of the written file."""
+    path = Path(path)
+    text = head_to_json(model, meta)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    logger.info("saved head %s (%d kB)", path, len(text) // 1024)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_head(target: str | Path | Target = "openness", *, path: str | Path | None = None) -> Head:
+    """Load the head of a target (packaged name, folder or ``Target``), or the head file at ``path``."""
+    tgt = target if isinstance(target, Target) else load_target(target)
+    file = Path(path) if path is not None else tgt.head_path
+    if not file.is_file():
+        raise HeadError(E_HEAD_MISSING.format(target=tgt.name, path=file))
+    raw = file.read_bytes()
+    data = json.loads(raw)
+    if data.get("format") != FORMAT:
+        raise HeadError(E_HEAD_FORMAT.format(path=file, expected=FORMAT, found=data.get("format")))
+    return Head(StanceHead.from_dict(data["head"]), tgt, data.get("meta", {}), hashlib.sha256(raw).hexdigest())

@@ -1,0 +1,85 @@
+"""A calibrated softmax-linear classifier: logistic regression + temperature/bias scaling fitted out-of-fold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import log_softmax
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+
+def _fit_lr(X: sp.csr_matrix, y: np.ndarray, *, C: float, class_weight: str | None, k: int) -> tuple:
+    lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=1000, tol=1e-4)
+    lr.fit(X, y)
+    coef, intercept = np.zeros((k, X.shape[1])), np.zeros(k)
+    if len(lr.classes_) == 2:  # binary LR: one row; expand to two softmax rows
+        coef[lr.classes_[1]], intercept[lr.classes_[1]] = lr.coef_[0], lr.intercept_[0]
+    else:
+        coef[lr.classes_], intercept[lr.classes_] = lr.coef_, lr.intercept_
+    return coef, intercept
+
+
+def fit_scaling(logits: np.ndarray, y: np.ndarray, *, reg: float = 1e-3) -> tuple[float, np.ndarray]:
+    """Temperature and per-class bias minimising the NLL of ``softmax(logits / T + b)``."""
+    k = logits.shape[1]
+
+    def nll(params: np.ndarray) -> float:
+        t, b = np.exp(params[0]), params[1:]
+        lp = log_softmax(logits / t + b, axis=1)
+        return float(-lp[np.arange(len(y)), y].mean() + reg * np.sum(b**2))
+
+    res = minimize(nll, np.zeros(k + 1), method="L-BFGS-B")
+    return float(np.exp(res.x[0])), res.x[1:]
+
+
+class CalibratedLinear:
+    """Softmax over ``X @ coef_.T + intercept_`` scaled by ``temperature_`` and ``bias_`` (fitted out-of-fold)."""
+
+    def __init__(self, *, C: float = 1.0, class_weight: str | None = "balanced", cv: int = 5,
+                 random_state: int | None = None) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X: sp.csr_matrix, y: Sequence[int], n_classes: int) -> CalibratedLinear:
+        y = np.asarray(y)
+        self.coef_, self.intercept_ = _fit_lr(X, y, C=self.C, class_weight=self.class_weight, k=n_classes)
+        oof = np.zeros((len(y), n_classes))
+        n_splits = min(self.cv, int(np.bincount(y, minlength=n_classes)[np.bincount(y) > 0].min()))
+        if n_splits >= 2:
+            folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+            for tr, te in folds.split(np.zeros(len(y)), y):
+                coef, icpt = _fit_lr(X[tr], y[tr], C=self.C, class_weight=self.class_weight, k=n_classes)
+                oof[te] = X[te] @ coef.T + icpt
+            self.temperature_, self.bias_ = fit_scaling(oof, y)
+        else:
+            self.temperature_, self.bias_ = 1.0, np.zeros(n_classes)
+        self.oof_logits_ = oof
+        return self
+
+    def logits(self, X: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, X: sp.csr_matrix) -> np.ndarray:
+        return np.exp(log_softmax(self.logits(X) / self.temperature_ + self.bias_, axis=1))
+
+    def to_dict(self, *, digits: int = 5) -> dict:
+        def r(a: np.ndarray) -> list:
+            return np.vectorize(lambda v: float(f"{v:.{digits}g}"))(a).tolist() if a.size else []
+
+        return {"C": self.C, "class_weight": self.class_weight, "coef": r(self.coef_), "intercept": r(self.intercept_),
+                "temperature": self.temperature_, "bias": r(self.bias_)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CalibratedLinear:
+        self = cls(C=data["C"], class_weight=data["class_weight"])
+        self.coef_ = np.asarray(data["coef"], dtype=np.float64)
+        self.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
+        self.temperature_ = float(data["temperature"])
+        self.bias_ = np.asarray(data["bias"], dtype=np.float64)
+        return self

@@ -1,0 +1,92 @@
+"""Train a target's head from its training files and write it next to ``target.toml``.
+
+``python -m pipeline.stance.train --target openness`` retrains and rewrites the packaged head.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+from collections import Counter
+from pathlib import Path
+
+import sklearn
+
+from pipeline.stance.classify import CODE_VERSION
+from pipeline.stance.data import examples_hash, load_examples
+from pipeline.stance.errors import E_NO_TRAINING, TrainingDataError
+from pipeline.stance.features import target_patterns
+from pipeline.stance.io import Head, save_head
+from pipeline.stance.model import StanceHead
+from pipeline.stance.target import Target, load_target
+
+logger = logging.getLogger(__name__)
+
+# Chosen by grouped cross-validation on the training data (bench/eval_stance.py --tune); a target may
+# override any of them in a [head] table of its target.toml.
+DEFAULT_PARAMS: dict = {"C": 1.0, "frame_C": 1.0, "emb_weight": 1.0, "lex_weight": 1.0, "cue_weight": 0.5,
+                        "ngram_range": (1, 2), "min_df": 2, "max_features": 20000, "class_weight": "balanced",
+                        "cv": 5, "random_state": 0}
+
+
+def head_params(target: Target, **overrides: object) -> dict:
+    params = {**DEFAULT_PARAMS, **target.head_params, **overrides}
+    params["ngram_range"] = tuple(params["ngram_range"])
+    return params
+
+
+def make_head(target: Target, **overrides: object) -> StanceHead:
+    return StanceHead(labels=target.stance_labels, frame_labels=target.frame_labels,
+                      patterns=target_patterns(target), **head_params(target, **overrides))
+
+
+def train_target(
+    target: str | Path | Target,
+    *,
+    embedder,  # noqa: ANN001 - anything with .encode(texts) and .model_id (pipeline.embed.Embedder)
+    shared: str | Path | None = None,
+    exclude_dev: bool = True,
+    save: bool = True,
+    path: str | Path | None = None,
+) -> Head:
+    """Fit the head of ``target`` on its training files (dev sentences excluded) and save it as JSON."""
+    tgt = target if isinstance(target, Target) else load_target(target)
+    examples = load_examples(tgt, shared=shared, exclude_dev=exclude_dev)
+    if not examples:
+        raise TrainingDataError(E_NO_TRAINING.format(target=tgt.name, files=", ".join(tgt.training)))
+    texts = [e.text for e in examples]
+    embeddings = embedder.encode(texts)
+    model = make_head(tgt).fit(texts, embeddings, [e.stance for e in examples], [e.frame for e in examples])
+    meta = {
+        "target": tgt.name, "code_version": CODE_VERSION, "embedding_model": str(embedder.model_id),
+        "data_hash": examples_hash(examples), "n_examples": len(examples),
+        "stance_counts": dict(Counter(e.stance for e in examples)),
+        "frame_counts": dict(Counter(e.frame for e in examples)),
+        "sources": dict(Counter(e.source for e in examples)), "dev_excluded": exclude_dev,
+        "sklearn": sklearn.__version__, "trained": dt.date.today().isoformat(),
+    }
+    sha = save_head(model, path or tgt.head_path, meta=meta) if save else ""
+    return Head(model, tgt, meta, sha)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipeline.embed import Embedder
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.stance.train", description=__doc__)
+    parser.add_argument("--target", default="openness", help="packaged target name or a target folder")
+    parser.add_argument("--embedding-model", default="", help="local sentence-transformers model (default packaged)")
+    parser.add_argument("--cache-dir", default=str(Path("corpus") / "cache" / "embeddings"))
+    parser.add_argument("--shared", default=None, help="the shared folder (default $OPENTIDE_SHARED or ../shared)")
+    parser.add_argument("--out", default=None, help="write the head here instead of the target folder")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    head = train_target(args.target, embedder=Embedder(args.embedding_model, cache_dir=args.cache_dir),
+                        shared=args.shared, path=args.out)
+    print(f"trained {head.target.name}: {head.meta['n_examples']} examples {head.meta['stance_counts']} "
+          f"-> {args.out or head.target.head_path} (sha256 {head.sha256[:12]})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""The analysis tables behind the exports: entities, timelines, topics over time, shifts, actor stance.
+
+Reads what it needs from the store once and calls the plain functions of ``timelines``, ``shifts`` and
+``stages.entities``; ``export`` writes the results.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import shifts, timelines
+from pipeline.stages import entities
+from pipeline.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def analysis_tables(
+    store: Store, docs: pd.DataFrame, sents: pd.DataFrame, *, freq: str, dedupe: bool, relevance_threshold: float
+) -> dict[str, pd.DataFrame]:
+    stance = sents[["doc_id", "sent_idx", "relevance", "stance", "stance_score", "frame"]]
+    speakers = store.frame("SELECT doc_id, sent_idx, speaker_id, speaker FROM speakers")
+    opts = {"freq": freq, "dedupe": dedupe, "relevance_threshold": relevance_threshold}
+    out = entities.entity_tables(store.frame("SELECT * FROM entities"), docs)
+    out["stance_timeline"] = timelines.stance_timeline(docs, stance, speakers, **opts)
+    out["narrative_timeline"] = timelines.narrative_timeline(docs, stance, speakers, **opts)
+    out["actor_stance"] = timelines.actor_stance(docs, stance, speakers, **opts)
+    chunks = store.frame("SELECT doc_id, chunk_idx, topic_id, topic_prob FROM chunks")
+    info = store.frame("SELECT topic_id, label, words, size FROM topic_info")
+    out["topics_over_time"] = timelines.topics_over_time(docs, chunks, info, stance, **opts)
+    counts = timelines.document_counts(docs, stance, speakers, **opts)
+    out["shifts"] = shifts.detect_shifts(out["stance_timeline"], out["narrative_timeline"], counts)
+    return out
+
+
+def write_parquet(docs: pd.DataFrame, sents: pd.DataFrame, out: Path) -> list[tuple[Path, int]]:
+    """Sentence annotations as a Parquet dataset partitioned by month, for corpora too big for CSV."""
+    month = timelines.to_period(docs.set_index("doc_id")["published"], "month").fillna("undated")
+    table = sents.assign(month=sents["doc_id"].map(month).fillna("undated"))
+    table.to_parquet(out / "sentences", partition_cols=["month"], index=False)
+    docs.drop(columns=["evidence"], errors="ignore").assign(
+        month=docs["doc_id"].map(month).fillna("undated")
+    ).to_parquet(out / "documents", partition_cols=["month"], index=False)
+    return [(out / "sentences", len(table)), (out / "documents", len(docs))]
