@@ -1,0 +1,62 @@
+"""collect -> ingest -> analyze -> export -> report through the CLI, on a loopback site and the seed documents."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "collect"))
+from httpsite import TestSite, pages_from_shared, urlset  # noqa: E402
+
+from pipeline.cli import EXIT_OK, EXIT_PARTIAL, main  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def site(shared: Path):  # type: ignore[no-untyped-def]
+    s = TestSite().start()
+    paths = []
+    for slug, _, page in pages_from_shared(shared, 5):
+        paths.append(f"/briefing-room/{slug}")
+        s.add(paths[-1], page)
+    s.add("/sitemap.xml", urlset(s.base, [*paths, "/missing"]), content_type="text/xml")
+    s.add("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    yield s
+    s.stop()
+
+
+def test_run_collects_analyses_and_exports(site: TestSite, repo: Path, workspace: Path) -> None:
+    shutil.copytree(repo / "corpus" / "seed", workspace / "corpus" / "seed")
+    (workspace / "opentide.toml").write_text(
+        f'[collect]\nper_host_delay = 0.0\ntimeout_total = 5.0\nretries = 0\n\n'
+        f'[[sources]]\nname = "loopback"\nurl = "{site.url("/sitemap.xml")}"\nkind = "statement"\n'
+        '[[sources]]\nname = "unreachable"\nurl = "http://127.0.0.1:9/feed.xml"\n',
+        encoding="utf-8",
+    )
+    code = main(["-w", str(workspace), "--no-progress", "run"])
+    assert code == EXIT_PARTIAL  # the missing page and the unreachable source are reported, the run goes on
+    out = workspace / "outputs"
+    docs = pd.read_csv(out / "documents.csv")
+    assert len(docs) == 9 and docs["published"].notna().all() and docs["title"].notna().all()
+    assert set(docs["kind"]) >= {"statement", "news"}
+    seeds = docs[docs["path"].fillna("").str.contains("corpus/seed")]
+    assert len(seeds) == 4 and (seeds["stance"] == "open").all()
+    sents = pd.read_csv(out / "sentences.csv")
+    assert set(sents["stance"]) <= {"open", "closed", "neutral"} and sents["stance_score"].between(-1, 1).all()
+    timeline = pd.read_csv(out / "stance_timeline.csv")
+    overall = timeline[timeline["group"] == "all"]
+    assert len(overall) >= 2
+    shares = overall[["open_share", "closed_share", "neutral_share"]].sum(axis=1)
+    assert ((shares - 1).abs() < 1e-6).all()
+    assert len(pd.read_csv(out / "narrative_timeline.csv")) > 0
+    assert "hugging-face" in set(pd.read_csv(out / "entities.csv")["entity_id"])
+    assert (out / "report.html").is_file()
+    # a second run fetches nothing new and re-analyses nothing
+    assert main(["-w", str(workspace), "--no-progress", "run"]) == EXIT_PARTIAL
+    assert len(pd.read_csv(out / "documents.csv")) == 9
+    assert main(["-w", str(workspace), "status"]) == EXIT_OK
