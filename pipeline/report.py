@@ -1,8 +1,9 @@
-"""Figures (matplotlib, Agg) and a self-contained HTML report from a workspace's results.
+"""Figures (matplotlib, rendered by Agg) and a self-contained HTML report from a workspace's results.
 
-The ``plot_*`` functions take the exported DataFrames and return a ``Figure``; notebooks call the same
-functions. ``build_report`` writes ``figures/*.png`` and ``report.html`` (figures embedded as base64 PNG data
-URIs, no scripts, no external resources: it opens offline from disk).
+The ``plot_*`` functions take the exported DataFrames and return a ``matplotlib.figure.Figure`` built
+without pyplot (headless-safe, and shown inline in Jupyter); notebooks call the same functions.
+``build_report`` writes ``figures/*.png`` and ``report.html`` (figures embedded as base64 PNG data URIs, no
+scripts, no external resources: it opens offline from disk).
 """
 
 from __future__ import annotations
@@ -18,12 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import pandas as pd
+from matplotlib.figure import Figure
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -85,7 +82,8 @@ def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
 def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
                          events: Sequence[Event] = ()) -> Figure:
     """Net stance (open share - closed share) per period with its 95% interval as a band."""
-    fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax = fig.subplots()
     sub = _select(stance_timeline, group)
     if sub.empty:
         _empty(ax, f"stance timeline for {group}")
@@ -95,7 +93,7 @@ def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
     ax.axhline(0, color="#333", lw=0.6)
     ax.set_ylim(-1.05, 1.05)
     ax.set_ylabel("closed  <-  net stance  ->  open")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     _mark_events(ax, events, sub.date)
     return fig
 
@@ -103,7 +101,8 @@ def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
 def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all",
                    events: Sequence[Event] = ()) -> Figure:
     """Endorse and rebut shares of the "open AI is not safe" frame per period, events marked."""
-    fig, ax = plt.subplots(figsize=(10, 4), layout="constrained")
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax = fig.subplots()
     sub = _select(narrative_timeline, group)
     if sub.empty:
         _empty(ax, f"frame sentences for {group}")
@@ -113,14 +112,15 @@ def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all",
         ax.plot(sub.date, sub[f"{frame}_share"], marker="o", color=COLOURS[frame], label=f"{frame} share")
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel('share of "open AI is not safe" sentences')
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     _mark_events(ax, events, sub.date)
     return fig
 
 
 def plot_topics(topics_over_time: pd.DataFrame, *, top: int = 8) -> Figure:
     """Stacked shares of the largest topics per period (the rest as "other")."""
-    fig, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    ax = fig.subplots()
     if topics_over_time.empty:
         _empty(ax, "topics")
         return fig
@@ -148,11 +148,13 @@ def actor_summary(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: i
 def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int = 2) -> Figure:
     """Actors placed on a closed (-1) to open (+1) axis by the mean stance of what they say."""
     agg = actor_summary(actor_stance, top=top, min_sentences=min_sentences)
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(agg) + 1)), layout="constrained")
+    fig = Figure(figsize=(8, max(2.5, 0.35 * len(agg) + 1)), layout="constrained")
+    ax = fig.subplots()
     if agg.empty:
         _empty(ax, "actors with attributed sentences")
         return fig
-    colours = [COLOURS["open"] if s > 0 else COLOURS["closed"] for s in agg.mean_stance]
+    colours = [COLOURS["open"] if s > 0.05 else COLOURS["closed"] if s < -0.05 else COLOURS["neutral"]
+               for s in agg.mean_stance]
     ax.scatter(agg.mean_stance, agg.actor, s=20 + 8 * agg.n_sentences.clip(upper=100), c=colours, alpha=0.8)
     ax.axvline(0, color="#333", lw=0.6)
     ax.set_xlim(-1.05, 1.05)
@@ -178,8 +180,7 @@ def evidence_table(sentences: pd.DataFrame, documents: pd.DataFrame, *, per_clas
 
 def _png(fig: Figure, path: Path) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
+    fig.savefig(buf, format="png", dpi=110)  # rendered by Agg; no pyplot, no global backend
     path.write_bytes(buf.getvalue())
     return base64.b64encode(buf.getvalue()).decode("ascii")
 

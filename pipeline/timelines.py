@@ -55,8 +55,15 @@ def to_period(dates: pd.Series, freq: str = "month") -> pd.Series:
     """ISO start date of each date's period (NaN for missing dates)."""
     if freq not in FREQS:
         raise ValueError(f"freq must be one of {sorted(FREQS)}, not {freq!r}")
-    parsed = pd.to_datetime(dates, errors="coerce", utc=True, format="ISO8601").dt.tz_localize(None)
-    return parsed.dt.to_period(FREQS[freq]).dt.start_time.dt.strftime("%Y-%m-%d")
+    return parse_dates(dates).dt.to_period(FREQS[freq]).dt.start_time.dt.strftime("%Y-%m-%d")
+
+
+def parse_dates(dates: pd.Series) -> pd.Series:
+    """The publisher's calendar date (``2025-01-31T23:30-05:00`` is 31 January, not 1 February UTC)."""
+    text = dates.astype("string").str.strip()
+    day = pd.to_datetime(text.str.extract(r"^(\d{4}-\d{2}-\d{2})")[0], errors="coerce", format="%Y-%m-%d")
+    other = pd.to_datetime(text.where(day.isna()), errors="coerce", utc=True, format="mixed")
+    return day.fillna(other.dt.tz_localize(None).dt.normalize())
 
 
 def prepare_documents(
@@ -75,7 +82,7 @@ def prepare_documents(
     if dedupe:
         story = docs["story_id"].where(docs["story_id"].notna() & (docs["story_id"].astype(str) != ""),
                                        "doc:" + docs["doc_id"].astype(str))
-        docs = docs.assign(_story=story, _date=pd.to_datetime(docs["published"], utc=True, format="ISO8601"))
+        docs = docs.assign(_story=story, _date=parse_dates(docs["published"]))
         kept = docs.sort_values(["_date", "doc_id"]).drop_duplicates("_story")
         note.n_syndicated = len(docs) - len(kept)
         docs = kept.drop(columns=["_story", "_date"]).sort_values("doc_id")

@@ -155,3 +155,9 @@ def test_shifts_on_short_series_do_not_crash(n: int) -> None:
 def test_flat_series_has_no_change_point() -> None:
     assert change_points(np.full(12, 0.3)) == []
     assert change_points(np.r_[np.full(6, -0.5), np.full(6, 0.5)]) == [6]
+
+
+def test_period_uses_the_publishers_calendar_date() -> None:
+    dates = pd.Series(["2025-01-31T23:30:00-05:00", "2024-07-04", None, "garbage", "Sep 3, 2025"])
+    assert tl.to_period(dates).tolist()[:2] == ["2025-01-01", "2024-07-01"]
+    assert tl.to_period(dates).isna().tolist() == [False, False, True, True, False]

@@ -221,11 +221,11 @@ def build_nlp(
     except OSError as err:
         raise ModelMissing(E_SPACY_MODEL.format(name=model)) from err
     infixes = list(nlp.Defaults.infixes or []) + list(_INFIXES)
-    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
-    nlp.tokenizer = _PreparingTokenizer(nlp.tokenizer)  # type: ignore[assignment]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer  # type: ignore[union-attr]
+    nlp.tokenizer = _PreparingTokenizer(nlp.tokenizer)
     early, late = ruler_patterns(catalogue or load_catalogue())
-    where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
-    nlp.add_pipe("entity_ruler", name="domain_ruler", config={"phrase_matcher_attr": "ORTH"}, **where)
+    before = "ner" if "ner" in nlp.pipe_names else None
+    nlp.add_pipe("entity_ruler", name="domain_ruler", config={"phrase_matcher_attr": "ORTH"}, before=before)
     nlp.get_pipe("domain_ruler").add_patterns(early)  # type: ignore[attr-defined]
     nlp.add_pipe("entity_ruler", name="country_ruler", config={"phrase_matcher_attr": "ORTH"})
     nlp.get_pipe("country_ruler").add_patterns(late)  # type: ignore[attr-defined]

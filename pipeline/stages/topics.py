@@ -179,18 +179,16 @@ def _similarity(model: Any, topic_ids: np.ndarray, embeddings: np.ndarray) -> np
 
 
 def _single_topic(chunks: list[str], reason: str) -> TopicResult:
-    from sklearn.feature_extraction.text import CountVectorizer
-
     words: list[str] = []
     try:
         vec = _vectorizer(len(chunks))
-        assert isinstance(vec, CountVectorizer)
         counts = np.asarray(vec.fit_transform(chunks).sum(axis=0)).ravel()
         vocab = vec.get_feature_names_out()
         words = [str(vocab[i]) for i in np.argsort(-counts)[:10]]
     except ValueError:  # empty vocabulary
         pass
-    info = pd.DataFrame([{"topic_id": 0, "label": _label(words), "words": " ".join(words), "size": len(chunks)}])
+    row = {"topic_id": 0, "label": _label(words), "words": " ".join(words), "size": len(chunks)}
+    info = pd.DataFrame([row] if chunks else [], columns=list(row))
     logger.warning(reason)
     n = len(chunks)
     return TopicResult(np.zeros(n, dtype=int), np.ones(n, dtype=np.float32), info, "single", reason)

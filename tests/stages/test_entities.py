@@ -121,7 +121,7 @@ def test_attribution_of_real_sentences(entity_nlp: Language, catalogue: Catalogu
     text = ("Hugging Face CEO Clement Delangue recently argued that without a return to “open science,” "
             "the U.S. risks ceding momentum to countries that freely share methods, weights, and benchmarks. "
             "DeepSeek held over 150,000 exchanges with Claude, according to Anthropic. "
-            "Mensch said there is a \"replatforming\" taking place. "
+            "Mensch said there is a replatforming taking place. "
             "The open models are transparent and verifiable.")
     doc = entity_nlp(text)
     _, speakers = annotate(doc, kind="statement", site="whitehouse.gov", catalogue=catalogue)
