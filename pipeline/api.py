@@ -25,7 +25,7 @@ SCHEMA_PATH = Path(__file__).with_name("data") / "SCHEMA.md"
 REQUIRED = ("documents", "sentences", "stance_timeline", "narrative_timeline", "topics_over_time",
             "shifts", "actor_stance")
 OPTIONAL = ("entities", "entity_mentions_monthly", "entity_edges")
-_TEXT_COLUMNS = {"doc_id", "story_id", "entity_id", "actor_id", "source_id", "target_id", "driving_docs",
+_TEXT_COLUMNS = {"doc_id", "story_id", "entity_id", "actor_id", "driving_docs",
                  "period", "published", "first_seen", "last_seen", "speaker", "group", "site", "kind"}
 
 E_RESULTS_MISSING = (

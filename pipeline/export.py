@@ -34,7 +34,17 @@ DOCUMENT_COLUMNS = [
     "stance",
     "stance_score",
 ]
-SENTENCE_COLUMNS = ["doc_id", "sent_idx", "text", "relevance", "stance", "stance_score", "frame", "speaker"]
+SENTENCE_COLUMNS = [
+    "doc_id",
+    "sent_idx",
+    "text",
+    "relevance",
+    "stance",
+    "stance_score",
+    "frame",
+    "speaker_id",
+    "speaker",
+]
 
 
 def schema_text() -> str:
@@ -85,9 +95,7 @@ def export_all(
             fh.write(json.dumps(_clean(rec), ensure_ascii=False) + "\n")
     written.append((jsonl, len(docs)))
     sents = sentences_frame(store)
-    written.append(
-        write_csv(sents[[c for c in SENTENCE_COLUMNS if c != "speaker"] + ["speaker"]], out / "sentences.csv")
-    )
+    written.append(write_csv(sents[SENTENCE_COLUMNS], out / "sentences.csv"))
     timeline = settings.section("timeline")
     built = tables.analysis_tables(
         store,

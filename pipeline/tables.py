@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +24,7 @@ def analysis_tables(
 ) -> dict[str, pd.DataFrame]:
     stance = sents[["doc_id", "sent_idx", "relevance", "stance", "stance_score", "frame"]]
     speakers = store.frame("SELECT doc_id, sent_idx, speaker_id, speaker FROM speakers")
-    opts = {"freq": freq, "dedupe": dedupe, "relevance_threshold": relevance_threshold}
+    opts: dict[str, Any] = {"freq": freq, "dedupe": dedupe, "relevance_threshold": relevance_threshold}
     out = entities.entity_tables(store.frame("SELECT * FROM entities"), docs)
     out["stance_timeline"] = timelines.stance_timeline(docs, stance, speakers, **opts)
     out["narrative_timeline"] = timelines.narrative_timeline(docs, stance, speakers, **opts)

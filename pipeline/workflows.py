@@ -113,9 +113,9 @@ def export(
 
 def report(settings: Settings) -> Result:
     from pipeline.api import load_results
-    from pipeline.report import build_report
+    from pipeline.report import build_report, load_events
 
-    path = build_report(load_results(settings.root), settings.outputs, events=None)
+    path = build_report(load_results(settings.root), settings.outputs, events=load_events(settings.root))
     return True, [f"report: {path}"]
 
 

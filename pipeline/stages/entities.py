@@ -414,7 +414,7 @@ def entity_tables(
     entities = entities[["entity", "entity_id", "label", "mentions", "documents", "first_seen", "last_seen"]]
     dated = m.dropna(subset=["published"])
     monthly = (
-        dated.assign(period=dated["published"].dt.strftime("%Y-%m"))
+        dated.assign(period=dated["published"].dt.strftime("%Y-%m-01"))
         .groupby(["period", "entity_id"])
         .agg(entity=("entity", "first"), mentions=("doc_id", "size"), documents=("doc_id", "nunique"))
         .reset_index()
