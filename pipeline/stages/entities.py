@@ -61,7 +61,12 @@ VERBS = frozenset(words(
 ))
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 _SPACE = re.compile(r"\s+")
-_VERSION_TAIL = re.compile(r"([\s-]*v?\d[\w.\- ]*|[\s-]+(pro|mini|heavy|instruct|thinking|turbo|coder|plus))+$", re.I)
+# Each repetition starts at a separator (or right after a letter) and a token holds no separator, so a
+# string splits one way only: no catastrophic backtracking on long digit runs.
+_VERSION_TAIL = re.compile(
+    r"(?:(?:[\s-]+|(?<=[a-z]))v?\d[\w.]*|[\s-]+(?:pro|mini|heavy|instruct|thinking|turbo|coder|plus)\b)+$", re.I
+)
+MAX_SURFACE = 80  # longer "entities" are parser debris (tracking strings, run-on headlines)
 _JUNK = re.compile(r"https?:|\]\(|[@#|_{}<>=\\]|^\W|\d{4,}")
 _CORP_TAIL = re.compile(r",?\s+(AI|Inc|Corp|Corporation|LLC|Ltd|PBC|Co)\.?$")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
@@ -246,6 +251,8 @@ def _strip(surface: str, label: str) -> str:
 
 def canonicalise(surface: str, label: str, catalogue: Catalogue) -> tuple[str, str, str] | None:
     """The catalogue entity ``(id, name, type)`` a surface form names, or None (also for ignored surfaces)."""
+    if len(surface) > MAX_SURFACE:
+        return None
     text = _strip(surface, label)
     key = _key(text)
     if not key or key in catalogue.ignore:

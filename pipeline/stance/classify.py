@@ -5,6 +5,8 @@ neutral labels (for ``openness`` exactly open/closed/neutral; for ``regulation``
 ``stance_score = p_positive - p_negative`` in [-1, 1]. ``relevance`` is ``max(keyword relevance, 1 - p_neutral)``:
 1 when a strong target pattern matches, 0.5 for a weak one in target context. A sentence whose relevance is
 below ``relevance_threshold`` is gated: stance neutral, frame none, score 0 (its probabilities are kept).
+Labels are the argmax of the calibrated log-probabilities plus per-class offsets fitted for macro-F1 on
+out-of-fold training predictions (the probabilities themselves stay calibrated).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def classify(
         return []
     model, tgt = head.model, head.target
     p_stance, p_frame = model.predict_proba(texts, embeddings)
+    stance_idx, frame_idx = model.stance_.decide(p_stance), model.frame_.decide(p_frame)
     keyword = model.keyword_relevance(texts)
     relevance = np.maximum(keyword, 1.0 - p_stance[:, 2])
     rows = []
@@ -40,9 +43,9 @@ def classify(
         gated = relevance[i] < relevance_threshold
         rows.append({
             "relevance": round(float(relevance[i]), 4),
-            "stance": tgt.neutral if gated else model.classes_[int(p_stance[i].argmax())],
+            "stance": tgt.neutral if gated else model.classes_[int(stance_idx[i])],
             "stance_score": 0.0 if gated else round(p_pos - p_neg, 4),
-            "frame": tgt.frame_none if gated else model.frame_classes_[int(p_frame[i].argmax())],
+            "frame": tgt.frame_none if gated else model.frame_classes_[int(frame_idx[i])],
             "p_open": round(p_pos, 4), "p_closed": round(p_neg, 4), "p_neutral": round(p_neu, 4),
         })
     return rows

@@ -33,7 +33,7 @@ class Example:
     text: str
     stance: str
     frame: str
-    group: str  # the source document (or file for inline rows): the unit of leave-docs-out CV
+    group: str  # the source document (``file:row`` for inline rows): the unit of leave-docs-out CV
     source: str  # the training file it came from
 
 
@@ -135,9 +135,9 @@ def load_examples(
         if not path.is_file():
             logger.warning("training file %s does not exist yet; skipped", path)
             continue
-        for row in read_jsonl(path):
-            if "text" in row:
-                text, group = clean_sentence(str(row["text"])), f"{path.name}:{row.get('source', 'inline')}"
+        for n, row in enumerate(read_jsonl(path)):
+            if "text" in row:  # written sentences are independent: each is its own group
+                text, group = clean_sentence(str(row["text"])), f"{path.name}:{n}"
             else:
                 if not corpus.root.is_dir():
                     raise TrainingDataError(E_SHARED_MISSING.format(file=path, root=corpus.root))

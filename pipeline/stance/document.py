@@ -37,6 +37,35 @@ def _weighted_trimmed_mean(scores: np.ndarray, weights: np.ndarray, trim: float)
     return float((weights * scores).sum() / total) if total > 0 else 0.0
 
 
+def sentence_arrays(rows: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(relevance, stance_score = p_open - p_closed, side = 1 - p_neutral) as arrays."""
+    rel = np.array([float(r["relevance"]) for r in rows])
+    score = np.array([float(r["p_open"]) - float(r["p_closed"]) for r in rows])
+    side = 1.0 - np.array([float(r["p_neutral"]) for r in rows])
+    return rel, score, side
+
+
+def aggregate(rel: np.ndarray, score: np.ndarray, side: np.ndarray, rule: DocumentRule) -> tuple[float, int, float]:
+    """(document score, number of relevant sentences, side-taking mass of the relevant sentences)."""
+    keep = rel >= rule.min_relevance
+    n_relevant = int(keep.sum())
+    if not n_relevant:
+        return 0.0, 0, 0.0
+    weight = rel[keep] * side[keep] ** rule.power
+    return _weighted_trimmed_mean(score[keep], weight, rule.trim), n_relevant, float(side[keep].sum())
+
+
+def label_for(doc_score: float, n_relevant: int, mass: float, rule: DocumentRule) -> str:
+    pos, neg, mixed, off = rule.labels
+    if n_relevant < rule.min_sentences or mass < rule.min_mass:
+        return off
+    if doc_score >= rule.open_above:
+        return pos
+    if doc_score <= -rule.closed_below:
+        return neg
+    return mixed
+
+
 def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: DocumentRule | None = None) -> dict:
     """``{"stance", "stance_score", "n_relevant", "evidence": [{sent_idx, text, stance_score}] * <=3}``.
 
@@ -44,27 +73,14 @@ def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: Documen
     Labels are (positive, negative, mixed, off_topic) of ``rule.labels``; pass a rule with the target's names.
     """
     rule = rule or DocumentRule()
-    pos, neg, mixed, off = rule.labels
+    pos, neg = rule.labels[:2]
     if not rows:
-        return {"stance": off, "stance_score": 0.0, "n_relevant": 0, "evidence": []}
+        return {"stance": rule.labels[3], "stance_score": 0.0, "n_relevant": 0, "evidence": []}
     idx = np.array([int(r.get("sent_idx", i)) for i, r in enumerate(rows)])
-    rel = np.array([float(r["relevance"]) for r in rows])
-    score = np.array([float(r["p_open"]) - float(r["p_closed"]) for r in rows])
-    side = 1.0 - np.array([float(r["p_neutral"]) for r in rows])
-    keep = rel >= rule.min_relevance
-    weight = rel * side**rule.power
-    n_relevant = int(keep.sum())
-    mass = float(side[keep].sum())
-    doc_score = _weighted_trimmed_mean(score[keep], weight[keep], rule.trim) if n_relevant else 0.0
-    if n_relevant < rule.min_sentences or mass < rule.min_mass:
-        label = off
-    elif doc_score >= rule.open_above:
-        label = pos
-    elif doc_score <= -rule.closed_below:
-        label = neg
-    else:
-        label = mixed
-    strength = weight * np.abs(score) * keep
+    rel, score, side = sentence_arrays(rows)
+    doc_score, n_relevant, mass = aggregate(rel, score, side, rule)
+    label = label_for(doc_score, n_relevant, mass, rule)
+    strength = rel * side**rule.power * np.abs(score) * (rel >= rule.min_relevance)
     if label in (pos, neg):  # evidence that supports the label
         strength = strength * (np.sign(score) == (1 if label == pos else -1))
     top = [int(i) for i in np.argsort(-strength, kind="stable")[:3] if strength[i] > 0]

@@ -36,7 +36,8 @@ class StanceHead:
         frame_C: float = 1.0,
         emb_weight: float = 1.0,
         lex_weight: float = 1.0,
-        cue_weight: float = 0.5,
+        cue_weight: float = 1.0,
+        frame_cue_weight: float = 0.0,
         ngram_range: tuple[int, int] = (1, 2),
         min_df: int = 2,
         max_features: int = 20000,
@@ -52,6 +53,7 @@ class StanceHead:
         self.emb_weight = emb_weight
         self.lex_weight = lex_weight
         self.cue_weight = cue_weight
+        self.frame_cue_weight = frame_cue_weight
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
@@ -68,14 +70,18 @@ class StanceHead:
             setattr(self, k, v)
         return self
 
-    def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> sp.csr_matrix:
-        emb = np.asarray(embeddings, dtype=np.float64) * self.emb_weight
+    def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Feature matrices of the stance and the frame head (they weight the cue columns differently)."""
+        emb = sp.csr_matrix(np.asarray(embeddings, dtype=np.float64) * self.emb_weight)
         lex = self.lexical_.transform(texts) * self.lex_weight
-        cues = self.cues_.transform(texts) * self.cue_weight
-        return sp.hstack([sp.csr_matrix(emb), lex, sp.csr_matrix(cues)], format="csr")
+        cues = self.cues_.transform(texts)
+        stance = sp.hstack([emb, lex, sp.csr_matrix(cues * self.cue_weight)], format="csr")
+        frame = sp.hstack([emb, lex, sp.csr_matrix(cues * self.frame_cue_weight)], format="csr")
+        return stance, frame
 
     def fit(self, texts: Sequence[str], embeddings: np.ndarray, stance: Sequence[str],
-            frame: Sequence[str]) -> StanceHead:
+            frame: Sequence[str], *, groups: Sequence[str] | None = None) -> StanceHead:
+        """Fit both heads; ``groups`` (source document per text) make calibration folds leave documents out."""
         texts = list(texts)
         if len(texts) != len(embeddings):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
@@ -89,11 +95,11 @@ class StanceHead:
         self.lexical_ = NgramTfidf(ngram_range=self.ngram_range, min_df=self.min_df,
                                    max_features=self.max_features).fit(texts)
         self.n_features_in_ = int(np.asarray(embeddings).shape[1])
-        X = self._features(texts, embeddings)
+        X, Xf = self._features(texts, embeddings)
         self.stance_ = CalibratedLinear(C=self.C, class_weight=self.class_weight, cv=self.cv, random_state=seed)
-        self.stance_.fit(X, y, len(self.classes_))
+        self.stance_.fit(X, y, len(self.classes_), groups)
         self.frame_ = CalibratedLinear(C=self.frame_C, class_weight=self.class_weight, cv=self.cv, random_state=seed)
-        self.frame_.fit(X, yf, len(self.frame_classes_))
+        self.frame_.fit(Xf, yf, len(self.frame_classes_), groups)
         # Keep in memory exactly what is saved, so a reloaded head predicts the same.
         self.stance_ = CalibratedLinear.from_dict(self.stance_.to_dict())
         self.frame_ = CalibratedLinear.from_dict(self.frame_.to_dict())
@@ -104,12 +110,13 @@ class StanceHead:
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.classes_))), np.zeros((0, len(self.frame_classes_)))
-        X = self._features(texts, embeddings)
-        return self.stance_.predict_proba(X), self.frame_.predict_proba(X)
+        X, Xf = self._features(texts, embeddings)
+        return self.stance_.predict_proba(X), self.frame_.predict_proba(Xf)
 
     def predict(self, texts: Sequence[str], embeddings: np.ndarray) -> tuple[list[str], list[str]]:
         ps, pf = self.predict_proba(texts, embeddings)
-        return [self.classes_[i] for i in ps.argmax(1)], [self.frame_classes_[i] for i in pf.argmax(1)]
+        stance = [self.classes_[i] for i in self.stance_.decide(ps)]
+        return stance, [self.frame_classes_[i] for i in self.frame_.decide(pf)]
 
     def keyword_relevance(self, texts: Sequence[str]) -> np.ndarray:
         return np.array([self.cues_.keyword_relevance(t) for t in texts], dtype=np.float64)

@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 # Chosen by grouped cross-validation on the training data (bench/eval_stance.py --tune); a target may
 # override any of them in a [head] table of its target.toml.
-DEFAULT_PARAMS: dict = {"C": 1.0, "frame_C": 1.0, "emb_weight": 1.0, "lex_weight": 1.0, "cue_weight": 0.5,
+DEFAULT_PARAMS: dict = {"C": 1.0, "frame_C": 3.0, "emb_weight": 1.0, "lex_weight": 1.0, "cue_weight": 1.0,
+                        "frame_cue_weight": 0.0,
                         "ngram_range": (1, 2), "min_df": 2, "max_features": 20000, "class_weight": "balanced",
                         "cv": 5, "random_state": 0}
 
@@ -57,7 +58,8 @@ def train_target(
         raise TrainingDataError(E_NO_TRAINING.format(target=tgt.name, files=", ".join(tgt.training)))
     texts = [e.text for e in examples]
     embeddings = embedder.encode(texts)
-    model = make_head(tgt).fit(texts, embeddings, [e.stance for e in examples], [e.frame for e in examples])
+    model = make_head(tgt).fit(texts, embeddings, [e.stance for e in examples], [e.frame for e in examples],
+                                         groups=[e.group for e in examples])
     meta = {
         "target": tgt.name, "code_version": CODE_VERSION, "embedding_model": str(embedder.model_id),
         "data_hash": examples_hash(examples), "n_examples": len(examples),

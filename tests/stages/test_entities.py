@@ -158,7 +158,7 @@ def test_entity_tables_counts_months_and_edges() -> None:
         3, 2, "2025-01-05", "2025-02-10"]
     monthly = out["entity_mentions_monthly"]
     assert monthly[monthly.entity_id == "openai"][["period", "mentions"]].values.tolist() == [
-        ["2025-01", 2], ["2025-02", 1]]
+        ["2025-01-01", 2], ["2025-02-01", 1]]
     assert "china" not in set(monthly.entity_id)  # undated documents have no month
     edges = out["entity_edges"]
     assert edges[["source", "target", "weight", "documents", "scope"]].values.tolist() == [
