@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 _ANNOTATORS: dict[tuple[str, str], nlp_stage.Annotator] = {}
 
 
-def _annotate_batch(docs: list[Document], model: str, aliases: str | None) -> dict[str, Any]:
+def annotate_batch(docs: list[Document], model: str, aliases: str | None) -> dict[str, Any]:
     key = (model, aliases or "")
     if key not in _ANNOTATORS:
         _ANNOTATORS[key] = nlp_stage.Annotator(model=model, aliases_file=Path(aliases) if aliases else None)
@@ -53,7 +53,7 @@ def run_nlp_dask(
         futures = []
         for i in range(0, len(doc_ids), batch):
             docs = [d for d in (store.get_document(x) for x in doc_ids[i : i + batch]) if d is not None]
-            futures.append(client.submit(_annotate_batch, docs, analysis["spacy_model"], aliases, pure=False))
+            futures.append(client.submit(annotate_batch, docs, analysis["spacy_model"], aliases, pure=False))
         bar = tqdm(total=len(doc_ids), desc="nlp (dask)", unit="doc", disable=not progress or None, leave=False)
         for future in as_completed(futures):
             result = future.result()

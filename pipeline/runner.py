@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+from pipeline.document import Document
 from pipeline.embed import Embedder
 from pipeline.settings import Settings
 from pipeline.stages import nlp as nlp_stage
@@ -76,22 +77,43 @@ def analyze(
 
 
 def run_nlp(store: Store, settings: Settings, doc_ids: list[str], *, progress: bool = True) -> None:
+    """One spaCy pass per pending document; with ``n_process`` > 1, batches go to persistent worker processes."""
     if not doc_ids:
         return
     analysis, ent_settings = settings.section("analysis"), settings.section("entities")
-    annotator = nlp_stage.Annotator(
-        model=analysis["spacy_model"],
-        aliases_file=_aliases(settings, ent_settings),
-        n_process=int(analysis["n_process"]) if len(doc_ids) > 8 else 1,
-        batch_size=int(analysis["batch_size"]),
-    )
+    aliases = _aliases(settings, ent_settings)
     version = nlp_stage.version(ent_settings, settings.root)
+    n_process = int(analysis["n_process"])
     bar = tqdm(total=len(doc_ids), desc="nlp", unit="doc", disable=not progress or None, leave=False)
-    for batch in batched(doc_ids, BATCH_DOCS):
-        docs = [d for d in (store.get_document(i) for i in batch) if d is not None]
-        store.write_stage("nlp", version, annotator.annotate(docs))
-        bar.update(len(batch))
+    batches = [list(b) for b in batched(doc_ids, BATCH_DOCS)]
+    if n_process > 1 and len(batches) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        from pipeline.dask_engine import annotate_batch
+
+        ctx = multiprocessing.get_context("spawn")  # no fork of a parent that may hold threads
+        with ProcessPoolExecutor(max_workers=n_process, mp_context=ctx) as pool:
+            futures = [
+                pool.submit(annotate_batch, _load(store, b), analysis["spacy_model"], str(aliases or ""))
+                for b in batches
+            ]
+            for future in as_completed(futures):
+                result = future.result()
+                store.write_stage("nlp", version, result)
+                bar.update(len(result))
+    else:
+        annotator = nlp_stage.Annotator(
+            model=analysis["spacy_model"], aliases_file=aliases, batch_size=int(analysis["batch_size"])
+        )
+        for batch in batches:
+            store.write_stage("nlp", version, annotator.annotate(_load(store, batch)))
+            bar.update(len(batch))
     bar.close()
+
+
+def _load(store: Store, doc_ids: Sequence[str]) -> list[Document]:
+    return [d for d in (store.get_document(i) for i in doc_ids) if d is not None]
 
 
 def _aliases(settings: Settings, ent: dict[str, Any]) -> Path | None:

@@ -45,16 +45,14 @@ def blocks(text: str, limit: int = BLOCK_CHARS) -> Iterator[tuple[int, str]]:
 class Annotator:
     """Holds the spaCy pipeline and the entity catalogue; ``annotate(docs)`` gives rows per document."""
 
-    def __init__(
-        self, *, model: str, aliases_file: Path | None = None, n_process: int = 1, batch_size: int = 64
-    ) -> None:
+    def __init__(self, *, model: str, aliases_file: Path | None = None, batch_size: int = 64) -> None:
         self.catalogue = entities.load_catalogue(aliases_file)
         self.nlp = entities.build_nlp(model=model, catalogue=self.catalogue)
-        self.n_process, self.batch_size = n_process, batch_size
+        self.batch_size = batch_size
 
     def annotate(self, docs: Sequence[Document]) -> dict[str, dict[str, list[dict[str, Any]]]]:
         pieces = [(i, off, block) for i, d in enumerate(docs) for off, block in blocks(d.text)]
-        parsed = self.nlp.pipe((b for _, _, b in pieces), batch_size=self.batch_size, n_process=self.n_process)
+        parsed = self.nlp.pipe((b for _, _, b in pieces), batch_size=self.batch_size)
         out: dict[str, dict[str, list[dict[str, Any]]]] = {
             d.doc_id: {"sentences": [], "entities": [], "speakers": []} for d in docs
         }

@@ -18,11 +18,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class DocumentRule:
-    min_relevance: float = 0.5
+    """Aggregation settings; the defaults are the rule chosen by CV on the 26 NTIA dev comments (model card)."""
+
+    min_relevance: float = 0.75
     power: float = 2.0
-    trim: float = 0.0
+    trim: float = 0.1
     open_above: float = 0.05
-    closed_below: float = 0.05
+    closed_below: float = 0.0
     min_sentences: int = 2
     min_mass: float = 0.5
     labels: tuple[str, str, str, str] = ("open", "closed", "mixed", "off_topic")
