@@ -16,6 +16,7 @@ import itertools
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from pipeline.embed import Embedder
 from pipeline.stance.classify import classify
 from pipeline.stance.data import Example, clean_sentence, load_dev_sentences, load_examples, read_jsonl, shared_root
-from pipeline.stance.document import DocumentRule, document_stance
+from pipeline.stance.document import DocumentRule, aggregate, document_stance, label_for, sentence_arrays
 from pipeline.stance.evaluate import evaluate, frame_f1
 from pipeline.stance.io import Head
 from pipeline.stance.segment import split_sentences
@@ -38,25 +39,36 @@ NTIA = "ntia_open_weights_rfc_comments/texts"
 
 def fit(tgt: Target, examples: list[Example], emb: Embedder, **params: object) -> Head:
     texts = [e.text for e in examples]
-    model = make_head(tgt, **params).fit(texts, emb.encode(texts), [e.stance for e in examples],
-                                         [e.frame for e in examples])
+    model = make_head(tgt, **params).fit(
+        texts,
+        emb.encode(texts),
+        [e.stance for e in examples],
+        [e.frame for e in examples],
+        groups=[e.group for e in examples],
+    )
     return Head(model, tgt, {}, "")
 
 
-def sentence_scores(tgt: Target, head: Head, texts: list[str], gold_s: list[str], gold_f: list[str],
-                    emb: Embedder) -> dict:
+def sentence_scores(
+    tgt: Target, head: Head, texts: list[str], gold_s: list[str], gold_f: list[str], emb: Embedder
+) -> dict:
     rows = classify(texts, emb.encode(texts), head=head)
     rep = evaluate(gold_s, [r["stance"] for r in rows], labels=tgt.stance_labels)
     spot = frame_f1(gold_f, [r["frame"] for r in rows], labels=tgt.frame_labels, none=tgt.frame_none)
-    return {"macro_f1": round(rep.macro_f1, 4), "frame_macro_f1": round(spot["macro"], 4),
-            "frame_binary_f1": round(spot["binary"], 4),
-            "per_class_f1": {k: round(v["f1"], 3) for k, v in rep.per_class.items()}, "report": rep.text()}
+    return {
+        "macro_f1": round(rep.macro_f1, 4),
+        "frame_macro_f1": round(spot["macro"], 4),
+        "frame_binary_f1": round(spot["binary"], 4),
+        "per_class_f1": {k: round(v["f1"], 3) for k, v in rep.per_class.items()},
+        "report": rep.text(),
+    }
 
 
 def run_dev(tgt: Target, examples: list[Example], dev: list[dict], emb: Embedder) -> dict:
     head = fit(tgt, examples, emb)
-    return sentence_scores(tgt, head, [clean_sentence(d["text"]) for d in dev], [d["stance"] for d in dev],
-                           [d["frame"] for d in dev], emb)
+    return sentence_scores(
+        tgt, head, [clean_sentence(d["text"]) for d in dev], [d["stance"] for d in dev], [d["frame"] for d in dev], emb
+    )
 
 
 def run_cv5(tgt: Target, examples: list[Example], dev: list[dict], emb: Embedder) -> dict:
@@ -71,8 +83,11 @@ def run_cv5(tgt: Target, examples: list[Example], dev: list[dict], emb: Embedder
             preds_s[i], preds_f[i] = r["stance"], r["frame"]
     gold_s, gold_f = [d["stance"] for d in dev], [d["frame"] for d in dev]
     spot = frame_f1(gold_f, preds_f, labels=tgt.frame_labels, none=tgt.frame_none)
-    return {"macro_f1": round(evaluate(gold_s, preds_s, labels=tgt.stance_labels).macro_f1, 4),
-            "frame_macro_f1": round(spot["macro"], 4), "frame_binary_f1": round(spot["binary"], 4)}
+    return {
+        "macro_f1": round(evaluate(gold_s, preds_s, labels=tgt.stance_labels).macro_f1, 4),
+        "frame_macro_f1": round(spot["macro"], 4),
+        "frame_binary_f1": round(spot["binary"], 4),
+    }
 
 
 def run_tune(tgt: Target, examples: list[Example], emb: Embedder, grid: dict[str, list]) -> list[dict]:
@@ -91,16 +106,25 @@ def run_tune(tgt: Target, examples: list[Example], emb: Embedder, grid: dict[str
             ps += [r["stance"] for r in rows]
             pf += [r["frame"] for r in rows]
         spot = frame_f1(gold_f, pf, labels=tgt.frame_labels, none=tgt.frame_none)
-        res = {**params, "macro_f1": round(f1_score(gold_s, ps, average="macro"), 4),
-               "frame_macro_f1": round(spot["macro"], 4), "frame_binary_f1": round(spot["binary"], 4)}
+        res = {
+            **params,
+            "macro_f1": round(f1_score(gold_s, ps, average="macro"), 4),
+            "frame_macro_f1": round(spot["macro"], 4),
+            "frame_binary_f1": round(spot["binary"], 4),
+        }
         log.info("tune %s", res)
         out.append(res)
     return out
 
 
 # ---- documents ---------------------------------------------------------------------------------------------
-RULE_GRID = {"min_relevance": [0.5, 0.75], "power": [0.0, 1.0, 2.0, 3.0], "trim": [0.0, 0.1],
-             "open_above": [-0.1, -0.05, 0.0, 0.05, 0.1, 0.15], "closed_below": [0.0, 0.05, 0.1, 0.2, 0.3]}
+RULE_GRID = {
+    "min_relevance": [0.5, 0.75],
+    "power": [0.0, 1.0, 2.0, 3.0],
+    "trim": [0.0, 0.1],
+    "open_above": [-0.1, -0.05, 0.0, 0.05, 0.1, 0.15],
+    "closed_below": [0.0, 0.05, 0.1, 0.2, 0.3],
+}
 
 
 def doc_metrics(gold: list[str], docs: list[dict]) -> dict:
@@ -111,25 +135,42 @@ def doc_metrics(gold: list[str], docs: list[dict]) -> dict:
     y2 = [g == "open" for g in gold]  # open vs everything else: more than two negatives
     auc2 = roc_auc_score(y2, [d["stance_score"] for d in docs]) if len(set(y2)) == 2 else float("nan")
     acc = float(np.mean([docs[i]["stance"] == gold[i] for i in oc])) if oc else float("nan")
-    return {"auc_open_vs_closed": round(float(auc), 4), "auc_open_vs_rest": round(float(auc2), 4),
-            "accuracy_open_closed": round(acc, 4), "n": len(gold)}
+    return {
+        "auc_open_vs_closed": round(float(auc), 4),
+        "auc_open_vs_rest": round(float(auc2), 4),
+        "accuracy_open_closed": round(acc, 4),
+        "n": len(gold),
+    }
 
 
-def _rule_objective(gold: list[str], rows: list[list[dict]], sents: list[list[str]], rule: DocumentRule) -> float:
-    docs = [document_stance(r, s, rule=rule) for r, s in zip(rows, sents)]
+def _objective(gold: list[str], scores: list[float], labels: list[str]) -> float:
+    docs = [{"stance": lab, "stance_score": sc} for lab, sc in zip(labels, scores)]
     m = doc_metrics(gold, docs)
     auc = np.nan_to_num(m["auc_open_vs_closed"], nan=0.5) + np.nan_to_num(m["auc_open_vs_rest"], nan=0.5)
-    return auc / 2 + m["accuracy_open_closed"] + 0.25 * float(np.mean([d["stance"] == g for d, g in zip(docs, gold)]))
+    return auc / 2 + m["accuracy_open_closed"] + 0.25 * float(np.mean([a == g for a, g in zip(labels, gold)]))
 
 
-def choose_rule(gold: list[str], rows: list[list[dict]], sents: list[list[str]]) -> DocumentRule:
+def choose_rule(gold: list[str], arrays: list[tuple]) -> DocumentRule:
+    """Grid search of the document rule; scores depend on (min_relevance, power, trim) only."""
     best, best_val = DocumentRule(), -1.0
-    for values in itertools.product(*RULE_GRID.values()):
-        rule = DocumentRule(**dict(zip(RULE_GRID, values)))
-        val = _rule_objective(gold, rows, sents, rule)
-        if val > best_val + 1e-9:
-            best, best_val = rule, val
+    score_keys = ("min_relevance", "power", "trim")
+    for sv in itertools.product(*(RULE_GRID[k] for k in score_keys)):
+        base = DocumentRule(**dict(zip(score_keys, sv)))
+        agg = [aggregate(*a, base) for a in arrays]
+        for tv in itertools.product(RULE_GRID["open_above"], RULE_GRID["closed_below"]):
+            rule = replace(base, open_above=tv[0], closed_below=tv[1])
+            labels = [label_for(sc, n, mass, rule) for sc, n, mass in agg]
+            val = _objective(gold, [a[0] for a in agg], labels)
+            if val > best_val + 1e-9:
+                best, best_val = rule, val
     return best
+
+
+def _save_rows(ids: list[str], gold: list[str], rows: list[list[dict]]) -> None:
+    """Keep the out-of-fold sentence rows so the rule can be re-tuned without refitting (see --rows)."""
+    path = Path("outputs/eval_stance_doc_rows.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"ids": ids, "gold": gold, "rows": rows}))
 
 
 def run_docs(tgt: Target, examples: list[Example], emb: Embedder, root: Path, n_folds: int = 3) -> dict:
@@ -151,17 +192,24 @@ def run_docs(tgt: Target, examples: list[Example], emb: Embedder, root: Path, n_
     all_rows = [rows[i] for i in ids]
     default_docs = [document_stance(r, s) for r, s in zip(all_rows, sents)]
     # nested leave-one-comment-out choice of the rule: each comment is labelled by a rule tuned without it
+    arrays = [sentence_arrays(r) for r in all_rows]
     nested = []
     for k in range(len(ids)):
         keep = [j for j in range(len(ids)) if j != k]
-        rule = choose_rule([gold[j] for j in keep], [all_rows[j] for j in keep], [sents[j] for j in keep])
+        rule = choose_rule([gold[j] for j in keep], [arrays[j] for j in keep])
         nested.append(document_stance(all_rows[k], sents[k], rule=rule))
-    final_rule = choose_rule(gold, all_rows, sents)
-    return {"default_rule": doc_metrics(gold, default_docs), "nested_cv_rule": doc_metrics(gold, nested),
-            "rule_on_all": final_rule.__dict__ | {"labels": list(final_rule.labels)},
-            "per_doc": [{"id": i, "gold": g, "pred": d["stance"], "score": d["stance_score"],
-                         "n_relevant": d["n_relevant"]} for i, g, d in zip(ids, gold, nested)],
-            "in_training": in_train}
+    final_rule = choose_rule(gold, arrays)
+    _save_rows(ids, gold, all_rows)
+    return {
+        "default_rule": doc_metrics(gold, default_docs),
+        "nested_cv_rule": doc_metrics(gold, nested),
+        "rule_on_all": final_rule.__dict__ | {"labels": list(final_rule.labels)},
+        "per_doc": [
+            {"id": i, "gold": g, "pred": d["stance"], "score": d["stance_score"], "n_relevant": d["n_relevant"]}
+            for i, g, d in zip(ids, gold, nested)
+        ],
+        "in_training": in_train,
+    }
 
 
 def main() -> None:
@@ -169,6 +217,11 @@ def main() -> None:
     ap.add_argument("--target", default="openness")
     ap.add_argument("--only", default="dev,cv5,docs")
     ap.add_argument("--json", default="outputs/eval_stance.json")
+    ap.add_argument(
+        "--grid",
+        default='{"C": [0.3, 1.0, 3.0], "lex_weight": [0.5, 1.0]}',
+        help="JSON hyper-parameter grid for --only tune",
+    )
     ap.add_argument("--cache-dir", default="corpus/cache/embeddings")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -187,11 +240,14 @@ def main() -> None:
         elif part == "docs":
             results["docs"] = run_docs(tgt, examples, emb, root)
         elif part == "tune":
-            grid = {"C": [0.5, 1.0, 2.0], "lex_weight": [0.5, 1.0], "cue_weight": [0.0, 0.5, 1.0]}
+            grid = json.loads(args.grid)
             results["tune"] = run_tune(tgt, examples, emb, grid)
         log.info("%s done in %.0fs", part, time.time() - t0)
-        summary = {k: v for k, v in results.get(part, {}).items() if k not in ("report", "per_doc")} \
-            if isinstance(results.get(part), dict) else results.get(part)
+        summary = (
+            {k: v for k, v in results.get(part, {}).items() if k not in ("report", "per_doc")}
+            if isinstance(results.get(part), dict)
+            else results.get(part)
+        )
         print(part, json.dumps(summary, indent=1))
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=1))

@@ -17,6 +17,7 @@ from test_timelines import SHARED, make_tables
 
 from pipeline import timelines as tl
 from pipeline.api import REQUIRED, ResultsMissing, csv_columns, load_results, schema_text
+from pipeline.export import DOCUMENT_COLUMNS, SENTENCE_COLUMNS
 from pipeline.report import build_report, evidence_table, load_events
 from pipeline.shifts import SHIFT_COLUMNS, detect_shifts
 
@@ -69,8 +70,8 @@ def test_schema_documents_every_export_and_the_timeline_columns() -> None:
     assert cols["topics_over_time"] == tl.TOPIC_COLUMNS
     assert cols["actor_stance"] == tl.ACTOR_COLUMNS
     assert cols["shifts"] == SHIFT_COLUMNS
-    assert cols["sentences"] == ["doc_id", "sent_idx", "text", "stance", "stance_score", "frame", "speaker"]
-    assert "story_id" in cols["documents"] and "ISO 8601" in schema_text()
+    assert cols["sentences"] == SENTENCE_COLUMNS
+    assert cols["documents"] == DOCUMENT_COLUMNS and "ISO 8601" in schema_text()
 
 
 def test_load_results_reads_every_table(results_ws: Path) -> None:

@@ -20,8 +20,21 @@ from pipeline.stance.model import StanceHead
 from pipeline.stance.target import Target, load_target
 
 __all__ = [
-    "STAGE_VERSION", "DocumentRule", "Head", "Report", "StanceHead", "Target", "classify", "document_stance",
-    "evaluate", "frame_f1", "load_head", "load_target", "save_head", "stage_version", "train_target",
+    "STAGE_VERSION",
+    "DocumentRule",
+    "Head",
+    "Report",
+    "StanceHead",
+    "Target",
+    "classify",
+    "document_stance",
+    "evaluate",
+    "frame_f1",
+    "load_head",
+    "load_target",
+    "save_head",
+    "stage_version",
+    "train_target",
 ]
 
 
@@ -30,7 +43,7 @@ def __getattr__(name: str) -> object:
     if name == "train_target":  # lazy: keeps `python -m pipeline.stance.train` free of a double import
         from pipeline.stance.train import train_target
 
-        return train_target  # type: ignore[return-value]
+        return train_target
     if name == "STAGE_VERSION":
         from pipeline.stance.classify import CODE_VERSION
 

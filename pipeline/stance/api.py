@@ -10,13 +10,19 @@ from pathlib import Path
 from pipeline.stance.classify import classify
 from pipeline.stance.data import clean_sentence, read_jsonl
 from pipeline.stance.evaluate import Report, evaluate, frame_f1
-from pipeline.stance.io import Head
+from pipeline.stance.io import Encoder, Head
 
 logger = logging.getLogger(__name__)
 
 
-def stance_jsonl(in_path: str | Path, out_path: str | Path, *, head: Head, embedder,  # noqa: ANN001
-                 relevance_threshold: float = 0.5) -> int:
+def stance_jsonl(
+    in_path: str | Path,
+    out_path: str | Path,
+    *,
+    head: Head,
+    embedder: Encoder,
+    relevance_threshold: float = 0.5,
+) -> int:
     """Read lines ``{"id", "text", ...}``; write each plus ``stance``, ``stance_score``, ``frame``; return the count."""
     rows = read_jsonl(Path(in_path))
     texts = [clean_sentence(str(r.get("text", ""))) for r in rows]
@@ -37,8 +43,13 @@ class Evaluation:
     text: str
 
 
-def evaluate_jsonl(path: str | Path, *, head: Head, embedder,  # noqa: ANN001
-                   relevance_threshold: float = 0.5) -> Evaluation:
+def evaluate_jsonl(
+    path: str | Path,
+    *,
+    head: Head,
+    embedder: Encoder,
+    relevance_threshold: float = 0.5,
+) -> Evaluation:
     """Predict a labelled file (lines ``{"text", "stance"[, "frame"]}``) and compare with its labels.
 
     The printable ``text`` holds per-class precision/recall/F1 and confusion matrices for stance and frame,
@@ -56,6 +67,7 @@ def evaluate_jsonl(path: str | Path, *, head: Head, embedder,  # noqa: ANN001
         frame = evaluate(gold_f, pred_f, labels=tgt.frame_labels)
         spot = frame_f1(gold_f, pred_f, labels=tgt.frame_labels, none=tgt.frame_none)
         parts.append(frame.text(title=f"frame ({tgt.frame_name})"))
-        parts.append(f"frame spotting F1: macro {spot['macro']:.3f}, binary (frame != {tgt.frame_none}) "
-                     f"{spot['binary']:.3f}")
+        parts.append(
+            f"frame spotting F1: macro {spot['macro']:.3f}, binary (frame != {tgt.frame_none}) {spot['binary']:.3f}"
+        )
     return Evaluation(stance, frame, spot, "\n\n".join(parts))

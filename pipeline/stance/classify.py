@@ -41,11 +41,15 @@ def classify(
     for i in range(len(texts)):
         p_pos, p_neg, p_neu = (float(x) for x in p_stance[i])
         gated = relevance[i] < relevance_threshold
-        rows.append({
-            "relevance": round(float(relevance[i]), 4),
-            "stance": tgt.neutral if gated else model.classes_[int(stance_idx[i])],
-            "stance_score": 0.0 if gated else round(p_pos - p_neg, 4),
-            "frame": tgt.frame_none if gated else model.frame_classes_[int(frame_idx[i])],
-            "p_open": round(p_pos, 4), "p_closed": round(p_neg, 4), "p_neutral": round(p_neu, 4),
-        })
+        rows.append(
+            {
+                "relevance": round(float(relevance[i]), 4),
+                "stance": tgt.neutral if gated else model.classes_[int(stance_idx[i])],
+                "stance_score": 0.0 if gated else round(p_pos - p_neg, 4),
+                "frame": tgt.frame_none if gated else model.frame_classes_[int(frame_idx[i])],
+                "p_open": round(p_pos, 4),
+                "p_closed": round(p_neg, 4),
+                "p_neutral": round(p_neu, 4),
+            }
+        )
     return rows

@@ -136,6 +136,7 @@ def load_examples(
             logger.warning("training file %s does not exist yet; skipped", path)
             continue
         for n, row in enumerate(read_jsonl(path)):
+            text: str | None
             if "text" in row:  # written sentences are independent: each is its own group
                 text, group = clean_sentence(str(row["text"])), f"{path.name}:{n}"
             else:

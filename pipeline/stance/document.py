@@ -87,5 +87,9 @@ def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: Documen
         strength = strength * (np.sign(score) == (1 if label == pos else -1))
     top = [int(i) for i in np.argsort(-strength, kind="stable")[:3] if strength[i] > 0]
     evidence = [{"sent_idx": int(idx[i]), "text": texts[i], "stance_score": round(float(score[i]), 4)} for i in top]
-    return {"stance": label, "stance_score": round(float(np.clip(doc_score, -1, 1)), 4),
-            "n_relevant": n_relevant, "evidence": evidence}
+    return {
+        "stance": label,
+        "stance_score": round(float(np.clip(doc_score, -1, 1)), 4),
+        "n_relevant": n_relevant,
+        "evidence": evidence,
+    }

@@ -17,9 +17,7 @@ class TrainingDataError(OpentideError):
     pass
 
 
-E_TARGET_MISSING = (
-    "No stance target '{name}': give a packaged target ({known}) or a folder holding a target.toml."
-)
+E_TARGET_MISSING = "No stance target '{name}': give a packaged target ({known}) or a folder holding a target.toml."
 E_TARGET_KEY = "Target file {path} lacks '{key}'. See pipeline/targets/openness/target.toml for a complete example."
 E_HEAD_MISSING = (
     "The target '{target}' has no trained head at {path}. Train one with "

@@ -20,7 +20,9 @@ class Report:
         lines.append(f"{'':<{w}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
         for lab in self.labels:
             m = self.per_class[lab]
-            lines.append(f"{lab:<{w}}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{int(m['support']):>10d}")
+            lines.append(
+                f"{lab:<{w}}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}{int(m['support']):>10d}"
+            )
         lines.append(f"{'macro F1':<{w}}{self.macro_f1:>30.3f}")
         lines.append(f"{'accuracy':<{w}}{self.accuracy:>30.3f}")
         lines.append("")
@@ -58,6 +60,9 @@ def frame_f1(gold: Sequence[str], pred: Sequence[str], *, labels: Sequence[str],
     """Frame spotting: ``macro`` F1 over the non-``none`` frame labels and ``binary`` F1 of frame != none."""
     macro = evaluate(gold, pred, labels=labels)
     spotted = [lab for lab in labels if lab != none]
-    binary = evaluate([g != none for g in gold], [p != none for p in pred], labels=[True, False])  # type: ignore[list-item]
-    return {"macro": sum(macro.per_class[lab]["f1"] for lab in spotted) / len(spotted),
-            "binary": binary.per_class[True]["f1"]}  # type: ignore[index]
+    flag = {True: "framed", False: "none"}
+    binary = evaluate([flag[g != none] for g in gold], [flag[p != none] for p in pred], labels=["framed", "none"])
+    return {
+        "macro": sum(macro.per_class[lab]["f1"] for lab in spotted) / len(spotted),
+        "binary": binary.per_class["framed"]["f1"],
+    }

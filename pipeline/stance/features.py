@@ -18,8 +18,14 @@ _I = re.IGNORECASE
 
 def target_patterns(target: Target) -> dict:
     """The plain-data pattern set a head is trained with (stored in the head so it is self-contained)."""
-    return {"strong": list(target.strong), "weak": list(target.weak), "context": list(target.context),
-            "cues": {k: list(v) for k, v in sorted(target.cues.items())}}
+    return {
+        "strong": list(target.strong),
+        "weak": list(target.weak),
+        "context": list(target.context),
+        "cues": {k: list(v) for k, v in sorted(target.cues.items())},
+    }
+
+
 NEGATION = re.compile(r"\b(not|no|never|nor|neither|without|cannot|n't|against|oppose[sd]?|unnecessary)\b|n't\b", _I)
 REPORTED = re.compile(
     r"\b(critics?|proponents?|opponents?|advocates?|some|others|many|skeptics?)\b[^.]{0,40}\b"
@@ -57,8 +63,19 @@ class CueFeatures:
 
     @property
     def names(self) -> list[str]:
-        base = ["strong", "weak_in_context", "negation", "reported", "rebuttal", "quoted", "quoted_cue",
-                "first_person", "normative", "question", "log_len"]
+        base = [
+            "strong",
+            "weak_in_context",
+            "negation",
+            "reported",
+            "rebuttal",
+            "quoted",
+            "quoted_cue",
+            "first_person",
+            "normative",
+            "question",
+            "log_len",
+        ]
         cues = [f"cue_{c}" for c in self.cues] + [f"neg_x_{c}" for c in self.cues]
         return base + cues
 
@@ -80,10 +97,17 @@ class CueFeatures:
             _count(self.strong, q) for q in quotes
         )
         row = [
-            min(strong, 3) / 3, min(weak, 3) / 3, float(neg), float(bool(REPORTED.search(text))),
-            float(bool(REBUTTAL.search(text))), float(bool(quotes)), float(quoted_cue),
-            float(bool(FIRST_PERSON.search(text))), float(bool(NORMATIVE.search(text))),
-            float(bool(QUESTION.search(text))), float(np.log1p(len(text.split())) / 5),
+            min(strong, 3) / 3,
+            min(weak, 3) / 3,
+            float(neg),
+            float(bool(REPORTED.search(text))),
+            float(bool(REBUTTAL.search(text))),
+            float(bool(quotes)),
+            float(quoted_cue),
+            float(bool(FIRST_PERSON.search(text))),
+            float(bool(NORMATIVE.search(text))),
+            float(bool(QUESTION.search(text))),
+            float(np.log1p(len(text.split())) / 5),
         ]
         return row + cue_hits + [h * float(neg) for h in cue_hits]
 

@@ -6,14 +6,26 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from pipeline.stance.errors import E_HEAD_FORMAT, E_HEAD_MISSING, HeadError
 from pipeline.stance.model import FORMAT, StanceHead
 from pipeline.stance.target import Target, load_target
 
 logger = logging.getLogger(__name__)
+
+
+class Encoder(Protocol):
+    """What the stance stage needs from an embedder (``pipeline.embed.Embedder`` fits)."""
+
+    model_id: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

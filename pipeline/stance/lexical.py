@@ -54,8 +54,13 @@ class NgramTfidf:
 
     def to_dict(self) -> dict:
         terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
-        return {"ngram_range": list(self.ngram_range), "min_df": self.min_df, "max_features": self.max_features,
-                "terms": terms, "idf": [round(float(x), 6) for x in self.idf_]}
+        return {
+            "ngram_range": list(self.ngram_range),
+            "min_df": self.min_df,
+            "max_features": self.max_features,
+            "terms": terms,
+            "idf": [round(float(x), 6) for x in self.idf_],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> NgramTfidf:

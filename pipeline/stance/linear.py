@@ -72,17 +72,19 @@ def fit_offsets(logp: np.ndarray, y: np.ndarray, *, passes: int = 3) -> np.ndarr
 class CalibratedLinear:
     """Softmax over ``X @ coef_.T + intercept_`` scaled by ``temperature_`` and ``bias_`` (fitted out-of-fold)."""
 
-    def __init__(self, *, C: float = 1.0, class_weight: str | None = "balanced", cv: int = 5,
-                 random_state: int | None = None) -> None:
+    def __init__(
+        self, *, C: float = 1.0, class_weight: str | None = "balanced", cv: int = 5, random_state: int | None = None
+    ) -> None:
         self.C = C
         self.class_weight = class_weight
         self.cv = cv
         self.random_state = random_state
 
-    def fit(self, X: sp.csr_matrix, y: Sequence[int], n_classes: int,
-            groups: Sequence[str] | None = None) -> CalibratedLinear:
+    def fit(
+        self, X: sp.csr_matrix, y_in: Sequence[int] | np.ndarray, n_classes: int, groups: Sequence[str] | None = None
+    ) -> CalibratedLinear:
         """Fit on all rows; calibrate on out-of-fold logits (folds by ``groups`` when given, e.g. documents)."""
-        y = np.asarray(y)
+        y = np.asarray(y_in)
         self.coef_, self.intercept_ = _fit_lr(X, y, C=self.C, class_weight=self.class_weight, k=n_classes)
         oof = np.zeros((len(y), n_classes))
         n_splits = min(self.cv, int(np.bincount(y, minlength=n_classes)[np.bincount(y) > 0].min()))
@@ -90,7 +92,8 @@ class CalibratedLinear:
             n_splits = min(n_splits, len(set(groups)))
         if n_splits >= 2:
             folds = (StratifiedGroupKFold if groups is not None else StratifiedKFold)(
-                n_splits=n_splits, shuffle=True, random_state=self.random_state)
+                n_splits=n_splits, shuffle=True, random_state=self.random_state
+            )
             for tr, te in folds.split(np.zeros(len(y)), y, groups):
                 coef, icpt = _fit_lr(X[tr], y[tr], C=self.C, class_weight=self.class_weight, k=n_classes)
                 oof[te] = X[te] @ coef.T + icpt
@@ -115,8 +118,15 @@ class CalibratedLinear:
         def r(a: np.ndarray) -> list:
             return np.vectorize(lambda v: float(f"{v:.{digits}g}"))(a).tolist() if a.size else []
 
-        return {"C": self.C, "class_weight": self.class_weight, "coef": r(self.coef_), "intercept": r(self.intercept_),
-                "temperature": self.temperature_, "bias": r(self.bias_), "offset": r(self.offset_)}
+        return {
+            "C": self.C,
+            "class_weight": self.class_weight,
+            "coef": r(self.coef_),
+            "intercept": r(self.intercept_),
+            "temperature": self.temperature_,
+            "bias": r(self.bias_),
+            "offset": r(self.offset_),
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> CalibratedLinear:

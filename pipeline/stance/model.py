@@ -1,7 +1,8 @@
 """The stance head: a scikit-learn-style estimator over precomputed sentence embeddings + lexical + cue features.
 
-Two calibrated softmax heads share one feature matrix: stance (positive / negative / neutral labels of the
-target) and frame (the target's frame labels). Everything fitted is plain data, saved as JSON (see ``io``).
+Two calibrated softmax heads share one set of features (the frame head weights the cue columns apart): stance
+(positive / negative / neutral labels of the target) and frame (the target's frame labels).
+Everything fitted is plain data, saved as JSON (see ``io``).
 """
 
 from __future__ import annotations
@@ -79,8 +80,15 @@ class StanceHead:
         frame = sp.hstack([emb, lex, sp.csr_matrix(cues * self.frame_cue_weight)], format="csr")
         return stance, frame
 
-    def fit(self, texts: Sequence[str], embeddings: np.ndarray, stance: Sequence[str],
-            frame: Sequence[str], *, groups: Sequence[str] | None = None) -> StanceHead:
+    def fit(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        stance: Sequence[str],
+        frame: Sequence[str],
+        *,
+        groups: Sequence[str] | None = None,
+    ) -> StanceHead:
         """Fit both heads; ``groups`` (source document per text) make calibration folds leave documents out."""
         texts = list(texts)
         if len(texts) != len(embeddings):
@@ -92,8 +100,9 @@ class StanceHead:
         yf = np.array([self.frame_classes_.index(f) for f in frame])
         self.patterns_ = dict(self.patterns or {})
         self.cues_ = CueFeatures(self.patterns_)
-        self.lexical_ = NgramTfidf(ngram_range=self.ngram_range, min_df=self.min_df,
-                                   max_features=self.max_features).fit(texts)
+        self.lexical_ = NgramTfidf(
+            ngram_range=self.ngram_range, min_df=self.min_df, max_features=self.max_features
+        ).fit(texts)
         self.n_features_in_ = int(np.asarray(embeddings).shape[1])
         X, Xf = self._features(texts, embeddings)
         self.stance_ = CalibratedLinear(C=self.C, class_weight=self.class_weight, cv=self.cv, random_state=seed)
@@ -127,9 +136,15 @@ class StanceHead:
         params["labels"], params["frame_labels"] = list(self.labels), list(self.frame_labels)
         params["ngram_range"] = list(self.ngram_range)
         return {
-            "format": FORMAT, "params": params, "classes": self.classes_, "frame_classes": self.frame_classes_,
-            "patterns": self.patterns_, "n_features_in": self.n_features_in_,
-            "lexical": self.lexical_.to_dict(), "stance": self.stance_.to_dict(), "frame": self.frame_.to_dict(),
+            "format": FORMAT,
+            "params": params,
+            "classes": self.classes_,
+            "frame_classes": self.frame_classes_,
+            "patterns": self.patterns_,
+            "n_features_in": self.n_features_in_,
+            "lexical": self.lexical_.to_dict(),
+            "stance": self.stance_.to_dict(),
+            "frame": self.frame_.to_dict(),
         }
 
     @classmethod

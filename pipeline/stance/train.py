@@ -17,7 +17,7 @@ from pipeline.stance.classify import CODE_VERSION
 from pipeline.stance.data import examples_hash, load_examples
 from pipeline.stance.errors import E_NO_TRAINING, TrainingDataError
 from pipeline.stance.features import target_patterns
-from pipeline.stance.io import Head, save_head
+from pipeline.stance.io import Encoder, Head, save_head
 from pipeline.stance.model import StanceHead
 from pipeline.stance.target import Target, load_target
 
@@ -25,10 +25,20 @@ logger = logging.getLogger(__name__)
 
 # Chosen by grouped cross-validation on the training data (bench/eval_stance.py --tune); a target may
 # override any of them in a [head] table of its target.toml.
-DEFAULT_PARAMS: dict = {"C": 1.0, "frame_C": 3.0, "emb_weight": 1.0, "lex_weight": 1.0, "cue_weight": 1.0,
-                        "frame_cue_weight": 0.0,
-                        "ngram_range": (1, 2), "min_df": 2, "max_features": 20000, "class_weight": "balanced",
-                        "cv": 5, "random_state": 0}
+DEFAULT_PARAMS: dict = {
+    "C": 1.0,
+    "frame_C": 3.0,
+    "emb_weight": 1.0,
+    "lex_weight": 1.0,
+    "cue_weight": 1.0,
+    "frame_cue_weight": 0.0,
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "max_features": 20000,
+    "class_weight": "balanced",
+    "cv": 5,
+    "random_state": 0,
+}
 
 
 def head_params(target: Target, **overrides: object) -> dict:
@@ -38,14 +48,18 @@ def head_params(target: Target, **overrides: object) -> dict:
 
 
 def make_head(target: Target, **overrides: object) -> StanceHead:
-    return StanceHead(labels=target.stance_labels, frame_labels=target.frame_labels,
-                      patterns=target_patterns(target), **head_params(target, **overrides))
+    return StanceHead(
+        labels=target.stance_labels,
+        frame_labels=target.frame_labels,
+        patterns=target_patterns(target),
+        **head_params(target, **overrides),
+    )
 
 
 def train_target(
     target: str | Path | Target,
     *,
-    embedder,  # noqa: ANN001 - anything with .encode(texts) and .model_id (pipeline.embed.Embedder)
+    embedder: Encoder,
     shared: str | Path | None = None,
     exclude_dev: bool = True,
     save: bool = True,
@@ -58,15 +72,22 @@ def train_target(
         raise TrainingDataError(E_NO_TRAINING.format(target=tgt.name, files=", ".join(tgt.training)))
     texts = [e.text for e in examples]
     embeddings = embedder.encode(texts)
-    model = make_head(tgt).fit(texts, embeddings, [e.stance for e in examples], [e.frame for e in examples],
-                                         groups=[e.group for e in examples])
+    model = make_head(tgt).fit(
+        texts, embeddings, [e.stance for e in examples], [e.frame for e in examples], groups=[e.group for e in examples]
+    )
     meta = {
-        "target": tgt.name, "code_version": CODE_VERSION, "embedding_model": str(embedder.model_id),
-        "data_hash": examples_hash(examples), "n_examples": len(examples),
+        "target": tgt.name,
+        "code_version": CODE_VERSION,
+        "embedding_model": str(embedder.model_id),
+        "embedding_model_path": str(getattr(embedder, "model_path", "")),
+        "data_hash": examples_hash(examples),
+        "n_examples": len(examples),
         "stance_counts": dict(Counter(e.stance for e in examples)),
         "frame_counts": dict(Counter(e.frame for e in examples)),
-        "sources": dict(Counter(e.source for e in examples)), "dev_excluded": exclude_dev,
-        "sklearn": sklearn.__version__, "trained": dt.date.today().isoformat(),
+        "sources": dict(Counter(e.source for e in examples)),
+        "dev_excluded": exclude_dev,
+        "sklearn": sklearn.__version__,
+        "trained": dt.date.today().isoformat(),
     }
     sha = save_head(model, path or tgt.head_path, meta=meta) if save else ""
     return Head(model, tgt, meta, sha)
@@ -83,10 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="write the head here instead of the target folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    head = train_target(args.target, embedder=Embedder(args.embedding_model, cache_dir=args.cache_dir),
-                        shared=args.shared, path=args.out)
-    print(f"trained {head.target.name}: {head.meta['n_examples']} examples {head.meta['stance_counts']} "
-          f"-> {args.out or head.target.head_path} (sha256 {head.sha256[:12]})")
+    head = train_target(
+        args.target,
+        embedder=Embedder(args.embedding_model, cache_dir=args.cache_dir),
+        shared=args.shared,
+        path=args.out,
+    )
+    print(
+        f"trained {head.target.name}: {head.meta['n_examples']} examples {head.meta['stance_counts']} "
+        f"-> {args.out or head.target.head_path} (sha256 {head.sha256[:12]})"
+    )
     return 0
 
 

@@ -20,7 +20,8 @@ def _shared(tmp_path):  # noqa: ANN001, ANN202
     (tmp_path / "corpus" / "docs" / "a.txt").write_text(RAW, encoding="utf-8")
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "dev_sentences.jsonl").write_text(
-        json.dumps({"text": "The weather is nice.", "stance": "neutral", "frame": "none"}) + "\n")
+        json.dumps({"text": "The weather is nice.", "stance": "neutral", "frame": "none"}) + "\n"
+    )
     return tmp_path
 
 

@@ -14,12 +14,24 @@ from pipeline.stance.model import StanceHead
 from pipeline.stance.target import load_target
 
 TEXTS = {
-    "open": ["Open-weight models drive innovation and research.", "We support open source AI models.",
-             "Open models let anyone audit and improve them.", "Releasing the weights helps startups compete."],
-    "closed": ["Open weights are dangerous and aid bioweapons.", "Model weights should be kept closed.",
-               "Export controls on model weights are needed.", "Open release of frontier models is reckless."],
-    "neutral": ["The meeting is on Tuesday.", "Meta released Llama 3 in April.",
-                "The report has four chapters.", "Weather forecasts improved this year."],
+    "open": [
+        "Open-weight models drive innovation and research.",
+        "We support open source AI models.",
+        "Open models let anyone audit and improve them.",
+        "Releasing the weights helps startups compete.",
+    ],
+    "closed": [
+        "Open weights are dangerous and aid bioweapons.",
+        "Model weights should be kept closed.",
+        "Export controls on model weights are needed.",
+        "Open release of frontier models is reckless.",
+    ],
+    "neutral": [
+        "The meeting is on Tuesday.",
+        "Meta released Llama 3 in April.",
+        "The report has four chapters.",
+        "Weather forecasts improved this year.",
+    ],
 }
 FRAME = {"open": "rebut", "closed": "endorse", "neutral": "none"}
 

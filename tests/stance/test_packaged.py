@@ -14,17 +14,29 @@ pytestmark = pytest.mark.slow
 
 # Real sentences from NTIA comments and a White House statement (none is in the training data).
 CLEAR = [
-    ("Openness should not be artificially restricted based on a misplaced belief that this will decrease risk.",
-     "open", "rebut"),
-    ("The marginal risks of open models have been shown to not be as extreme as many people thought.",
-     "open", "rebut"),
-    ("Models released with widely available weights cannot credibly be monitored, updated, or shut down.",
-     "closed", "endorse"),
-    ("With access to model weights and code, malicious actors can also more easily bypass safety measures and "
-     "modify models or fine-tune models to display dangerous capabilities.", "closed", "endorse"),
-    ("The United States and European Union understand that a multilateral approach to export controls is most "
-     "effective for protecting international security and supporting a global level-playing field.",
-     "neutral", "none"),
+    (
+        "Openness should not be artificially restricted based on a misplaced belief that this will decrease risk.",
+        "open",
+        "rebut",
+    ),
+    ("The marginal risks of open models have been shown to not be as extreme as many people thought.", "open", "rebut"),
+    (
+        "Models released with widely available weights cannot credibly be monitored, updated, or shut down.",
+        "closed",
+        "endorse",
+    ),
+    (
+        "With access to model weights and code, malicious actors can also more easily bypass safety measures and "
+        "modify models or fine-tune models to display dangerous capabilities.",
+        "closed",
+        "endorse",
+    ),
+    (
+        "The United States and European Union understand that a multilateral approach to export controls is most "
+        "effective for protecting international security and supporting a global level-playing field.",
+        "neutral",
+        "none",
+    ),
     ("The committee will meet again in the spring to review the budget.", "neutral", "none"),
 ]
 
@@ -63,9 +75,11 @@ def test_quality_gate_on_dev_sentences(embedder, openness_head, shared_dir) -> N
 
 def test_regulation_target_loads_and_predicts(embedder) -> None:  # noqa: ANN001
     head = load_head("regulation")
-    texts = ["Congress must pass binding rules with real penalties for AI companies that cause harm.",
-             "Regulating AI now would stifle innovation and hand our lead to competitors abroad.",
-             "The cafeteria opens at noon."]
+    texts = [
+        "Congress must pass binding rules with real penalties for AI companies that cause harm.",
+        "Regulating AI now would stifle innovation and hand our lead to competitors abroad.",
+        "The cafeteria opens at noon.",
+    ]
     rows = classify(texts, embedder.encode(texts), head=head)
     assert [r["stance"] for r in rows] == ["pro", "anti", "neutral"]
     assert rows[1]["frame"] == "endorse"
