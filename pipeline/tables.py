@@ -7,6 +7,7 @@ Reads what it needs from the store once and calls the plain functions of ``timel
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ def analysis_tables(
 
 def write_parquet(docs: pd.DataFrame, sents: pd.DataFrame, out: Path) -> list[tuple[Path, int]]:
     """Sentence annotations as a Parquet dataset partitioned by month, for corpora too big for CSV."""
+    for old in (out / "sentences", out / "documents"):  # a re-export replaces, never appends
+        shutil.rmtree(old, ignore_errors=True)
     month = timelines.to_period(docs.set_index("doc_id")["published"], "month").fillna("undated")
     table = sents.assign(month=sents["doc_id"].map(month).fillna("undated"))
     table.to_parquet(out / "sentences", partition_cols=["month"], index=False)
