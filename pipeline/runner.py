@@ -85,8 +85,11 @@ def run_nlp(store: Store, settings: Settings, doc_ids: list[str], *, progress: b
     version = nlp_stage.version(ent_settings, settings.root)
     n_process = int(analysis["n_process"])
     bar = tqdm(total=len(doc_ids), desc="nlp", unit="doc", disable=not progress or None, leave=False)
-    batches = [list(b) for b in batched(doc_ids, BATCH_DOCS)]
-    if n_process > 1 and len(batches) > 1:
+    pooled = n_process > 1 and len(doc_ids) > 1
+    # small batches keep every worker busy to the end; one process takes big ones
+    size = max(1, min(BATCH_DOCS, len(doc_ids) // (4 * n_process))) if pooled else BATCH_DOCS
+    batches = [list(b) for b in batched(doc_ids, size)]
+    if pooled and len(batches) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
