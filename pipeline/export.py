@@ -47,12 +47,6 @@ SENTENCE_COLUMNS = [
 ]
 
 
-def schema_text() -> str:
-    from pipeline.api import schema_text as text
-
-    return text()
-
-
 def documents_frame(store: Store, *, with_text: bool = False) -> pd.DataFrame:
     cols = ", ".join(f"d.{c}" for c in DOCUMENT_COLUMNS if c not in ("stance", "stance_score"))
     text = ", d.text" if with_text else ""

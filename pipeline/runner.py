@@ -8,6 +8,7 @@ document stance), ``chunks`` + ``topics`` (BERTopic over paragraph chunks, shari
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -164,11 +165,9 @@ def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress
     new_docs = store.pending("chunks", version)
     for batch in batched(new_docs, BATCH_DOCS * 4):
         results = {}
-        for doc_id in batch:
-            doc = store.get_document(doc_id)
-            if doc is not None:
-                chunks = topic_stage.chunk_document(doc.text, words=int(section["chunk_words"]))
-                results[doc_id] = {"chunks": [{"chunk_idx": i, "text": c} for i, c in enumerate(chunks)]}
+        for doc in _load(store, batch):
+            chunks = topic_stage.chunk_document(doc.text, words=int(section["chunk_words"]))
+            results[doc.doc_id] = {"chunks": [{"chunk_idx": i, "text": c} for i, c in enumerate(chunks)]}
         store.write_stage("chunks", version, results)
     rows = store.query("SELECT doc_id, chunk_idx, text, topic_id FROM chunks ORDER BY doc_id, chunk_idx")
     todo = [r for r in rows if r["topic_id"] is None]
@@ -193,6 +192,7 @@ def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress
         sample_size=int(section["sample_size"]),
         embedding_model=embedder.model_path,
     )
+    shutil.rmtree(model_dir, ignore_errors=True)  # a fallback fit saves no model: never keep a stale one
     result.save(model_dir, embedding_model=embedder.model_path)
     store.set_chunk_topics(
         (int(t), float(p), r["doc_id"], r["chunk_idx"]) for t, p, r in zip(result.topic_ids, result.probs, rows)

@@ -184,7 +184,7 @@ def dispatch(args: argparse.Namespace) -> Result:
     progress = not args.no_progress
     cmd = args.command
     if cmd == "export" and args.schema:
-        from pipeline.export import schema_text
+        from pipeline.api import schema_text
 
         return True, [schema_text()]
     if cmd in ("stance", "evaluate"):
