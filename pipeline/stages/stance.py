@@ -1,7 +1,10 @@
 """The ``stance`` stage: sentence stance and frame, then document stance, for one batch of documents.
 
-Embeddings come from the shared :class:`~pipeline.embed.Embedder` (cached by text), so topics and re-runs
-never embed a sentence twice. The target (``[stance] target``) is a packaged name or a workspace folder.
+Embeddings come from the shared :class:`~pipeline.embed.Embedder` (cached by text), so re-runs never embed a
+sentence twice. Most sentences of a news corpus never mention the target: only those within
+``prefilter_window`` sentences of one that matches the target's relevance patterns are embedded and classified;
+the others get a neutral row (relevance 0) at no cost. The target (``[stance] target``) is a packaged name or a
+workspace folder.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from pipeline.embed import Embedder
 from pipeline.stance import DocumentRule, classify, document_stance, load_head, stage_version
@@ -21,26 +26,47 @@ def resolve_target(target: str, workspace: Path) -> str | Path:
 
 
 class StanceStage:
-    def __init__(self, *, target: str, embedder: Embedder, workspace: Path, relevance_threshold: float) -> None:
+    def __init__(
+        self,
+        *,
+        target: str,
+        embedder: Embedder,
+        workspace: Path,
+        relevance_threshold: float,
+        prefilter_window: int = 1,
+    ) -> None:
         self.head = load_head(resolve_target(target, workspace))
-        self.embedder, self.threshold = embedder, relevance_threshold
+        self.embedder, self.threshold, self.window = embedder, relevance_threshold, prefilter_window
         tgt = self.head.target
         self.rule = DocumentRule(labels=(tgt.positive, tgt.negative, "mixed", "off_topic"))
 
     @property
     def version(self) -> str:
-        return stage_version(self.head)
+        return f"{stage_version(self.head)}-w{self.window}"
+
+    def _candidates(self, items: list[tuple[int, str]]) -> list[bool]:
+        """Which sentences of one document to classify: those near a sentence naming the target."""
+        if self.window < 0:
+            return [True] * len(items)
+        hits = self.head.model.keyword_relevance([t for _, t in items]) > 0
+        near = np.convolve(hits.astype(int), np.ones(2 * self.window + 1, dtype=int), mode="same") > 0
+        return [bool(x) for x in near]
 
     def run(self, sentences: dict[str, list[tuple[int, str]]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """``{doc_id: [(sent_idx, text), ...]}`` -> rows for ``sentence_stance`` and ``document_stance``."""
-        flat = [(doc_id, idx, text) for doc_id, items in sentences.items() for idx, text in items]
-        texts = [t for _, _, t in flat]
-        rows = classify(texts, self.embedder.encode(texts), head=self.head, relevance_threshold=self.threshold)
+        tgt = self.head.target
+        unseen = {"relevance": 0.0, "stance": tgt.neutral, "stance_score": 0.0, "frame": tgt.frame_none}
+        unseen |= {"p_open": 0.0, "p_closed": 0.0, "p_neutral": 1.0}
+        flat = []  # (doc_id, sent_idx, text, classify?)
+        for doc_id, items in sentences.items():
+            flat += [(doc_id, i, t, keep) for (i, t), keep in zip(items, self._candidates(items))]
+        texts = [t for _, _, t, keep in flat if keep]
+        rows = iter(classify(texts, self.embedder.encode(texts), head=self.head, relevance_threshold=self.threshold))
         out: dict[str, dict[str, list[dict[str, Any]]]] = {
             d: {"sentence_stance": [], "document_stance": []} for d in sentences
         }
-        for (doc_id, idx, _), row in zip(flat, rows):
-            out[doc_id]["sentence_stance"].append({**row, "sent_idx": idx})
+        for doc_id, idx, _, keep in flat:
+            out[doc_id]["sentence_stance"].append({**(next(rows) if keep else unseen), "sent_idx": idx})
         for doc_id, items in sentences.items():
             sent_rows = out[doc_id]["sentence_stance"]
             doc = document_stance(sent_rows, [t for _, t in items], rule=self.rule)

@@ -6,7 +6,9 @@ neutral labels (for ``openness`` exactly open/closed/neutral; for ``regulation``
 1 when a strong target pattern matches, 0.5 for a weak one in target context. A sentence whose relevance is
 below ``relevance_threshold`` is gated: stance neutral, frame none, score 0 (its probabilities are kept).
 Labels are the argmax of the calibrated log-probabilities plus per-class offsets fitted for macro-F1 on
-out-of-fold training predictions (the probabilities themselves stay calibrated).
+out-of-fold training predictions (the probabilities themselves stay calibrated). When the target has a
+fine-tuned encoder (``head.tuned``), its probabilities are mixed in with weight ``[tuning] weight``; the
+stance is the argmax of the mixture and a frame is named when P(none) < 0.5 (then the likeliest frame).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from pipeline.stance.io import Head
 
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 
 
 def stage_version(head: Head) -> str:
@@ -34,7 +36,17 @@ def classify(
         return []
     model, tgt = head.model, head.target
     p_stance, p_frame = model.predict_proba(texts, embeddings)
-    stance_idx, frame_idx = model.stance_.decide(p_stance), model.frame_.decide(p_frame)
+    if head.tuned is not None:
+        w = head.tuned.config.weight
+        t_stance, t_frame = head.tuned.predict_proba(texts)
+        p_stance, p_frame = (1 - w) * p_stance + w * t_stance, (1 - w) * p_frame + w * t_frame
+        stance_idx = p_stance.argmax(1)
+        # two steps: a frame is named when "none" is less likely than not, then the likeliest one
+        none = model.frame_classes_.index(tgt.frame_none)
+        named = np.where(np.arange(p_frame.shape[1]) == none, -1.0, p_frame).argmax(1)
+        frame_idx = np.where(p_frame[:, none] < 0.5, named, none)
+    else:
+        stance_idx, frame_idx = model.stance_.decide(p_stance), model.frame_.decide(p_frame)
     keyword = model.keyword_relevance(texts)
     relevance = np.maximum(keyword, 1.0 - p_stance[:, 2])
     rows = []

@@ -7,15 +7,18 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from pipeline.stance.errors import E_HEAD_FORMAT, E_HEAD_MISSING, HeadError
 from pipeline.stance.model import FORMAT, StanceHead
 from pipeline.stance.target import Target, load_target
+
+if TYPE_CHECKING:
+    from pipeline.stance.tuned import TunedClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class Head:
     target: Target
     meta: dict = field(default_factory=dict)
     sha256: str = ""
+    tuned: TunedClassifier | None = None  # the target's fine-tuned encoder, when it has one
 
     @property
     def embedding_model(self) -> str:
@@ -62,7 +66,10 @@ def file_sha256(path: str | Path) -> str:
 
 
 def load_head(target: str | Path | Target = "openness", *, path: str | Path | None = None) -> Head:
-    """Load the head of a target (packaged name, folder or ``Target``), or the head file at ``path``."""
+    """Load the head of a target (packaged name, folder or ``Target``), or the head file at ``path``.
+
+    A target with ``[tuning] enabled`` also loads its fine-tuned encoder (not when ``path`` names a bare head).
+    """
     tgt = target if isinstance(target, Target) else load_target(target)
     file = Path(path) if path is not None else tgt.head_path
     if not file.is_file():
@@ -71,4 +78,18 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
     data = json.loads(raw)
     if data.get("format") != FORMAT:
         raise HeadError(E_HEAD_FORMAT.format(path=file, expected=FORMAT, found=data.get("format")))
-    return Head(StanceHead.from_dict(data["head"]), tgt, data.get("meta", {}), hashlib.sha256(raw).hexdigest())
+    sha = hashlib.sha256(raw)
+    tuned = None
+    if path is None and tgt.tuned_path is not None:
+        tuned_file = tgt.tuned_path
+        if not tuned_file.is_file():
+            raise HeadError(E_HEAD_MISSING.format(target=tgt.name, path=tuned_file))
+        from pipeline.embed import default_model_path
+        from pipeline.stance.tuned import TunedClassifier
+
+        tuned = TunedClassifier.load(tuned_file, model_path=default_model_path())
+        if "weight" in tgt.tuning:  # the mixing weight is a setting of the target, not of the trained file
+            tuned.config = replace(tuned.config, weight=float(tgt.tuning["weight"]))
+        sha.update(tuned_file.read_bytes())  # the stage version follows both files and the mixing settings
+        sha.update(json.dumps(tgt.tuning, sort_keys=True).encode())
+    return Head(StanceHead.from_dict(data["head"]), tgt, data.get("meta", {}), sha.hexdigest(), tuned)

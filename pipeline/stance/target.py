@@ -39,6 +39,7 @@ class Target:
     frame_descriptions: dict[str, str] = field(default_factory=dict)
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     head_params: dict = field(default_factory=dict)
+    tuning: dict = field(default_factory=dict)  # [tuning] table: fine-tuned encoder settings (see stance.tuned)
 
     @property
     def stance_labels(self) -> tuple[str, str, str]:
@@ -48,6 +49,13 @@ class Target:
     @property
     def head_path(self) -> Path:
         return self.folder / self.head
+
+    @property
+    def tuned_path(self) -> Path | None:
+        """The fine-tuned encoder file, or None when the target does not use one (``[tuning] enabled``)."""
+        if not self.tuning.get("enabled", False):
+            return None
+        return self.folder / str(self.tuning.get("file", "encoder.safetensors"))
 
     @property
     def training_paths(self) -> list[Path]:
@@ -98,5 +106,6 @@ def load_target(name_or_path: str | Path) -> Target:
         label_descriptions=dict(labels.get("descriptions", {})),
         frame_descriptions=dict(frame.get("descriptions", {})),
         head_params=dict(data.get("head_params", {})),
+        tuning=dict(data.get("tuning", {})),
         cues={str(k): tuple(str(p) for p in v) for k, v in data.get("cues", {}).items()},
     )

@@ -10,16 +10,20 @@ import datetime as dt
 import logging
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sklearn
 
 from pipeline.stance.classify import CODE_VERSION
-from pipeline.stance.data import examples_hash, load_examples
+from pipeline.stance.data import Example, examples_hash, load_examples
 from pipeline.stance.errors import E_NO_TRAINING, TrainingDataError
 from pipeline.stance.features import target_patterns
 from pipeline.stance.io import Encoder, Head, save_head
 from pipeline.stance.model import StanceHead
 from pipeline.stance.target import Target, load_target
+
+if TYPE_CHECKING:
+    from pipeline.stance.tuned import TunedClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +68,13 @@ def train_target(
     exclude_dev: bool = True,
     save: bool = True,
     path: str | Path | None = None,
+    tune: bool = True,
 ) -> Head:
-    """Fit the head of ``target`` on its training files (dev sentences excluded) and save it as JSON."""
+    """Fit the head of ``target`` on its training files (dev sentences excluded) and save it as JSON.
+
+    A target with ``[tuning] enabled`` also fine-tunes its encoder (``tune=False`` skips that and keeps the
+    encoder file as it is).
+    """
     tgt = target if isinstance(target, Target) else load_target(target)
     examples = load_examples(tgt, shared=shared, exclude_dev=exclude_dev)
     if not examples:
@@ -89,8 +98,31 @@ def train_target(
         "sklearn": sklearn.__version__,
         "trained": dt.date.today().isoformat(),
     }
+    tuned, tuned_file = None, tgt.tuned_path
+    if tuned_file is not None and tune:
+        tuned = fit_tuned(tgt, examples, model_path=str(getattr(embedder, "model_path", "")) or None)
+        meta["tuning"] = {k: v for k, v in tgt.tuning.items() if k != "enabled"}
     sha = save_head(model, path or tgt.head_path, meta=meta) if save else ""
-    return Head(model, tgt, meta, sha)
+    if tuned is not None and tuned_file is not None and save:
+        tuned_path = Path(path).with_name(tuned_file.name) if path else tuned_file
+        tuned.save(tuned_path, meta={"target": tgt.name, "data_hash": meta["data_hash"]})
+        logger.info("saved fine-tuned encoder %s", tuned_path)
+    return Head(model, tgt, meta, sha, tuned)
+
+
+def fit_tuned(tgt: Target, examples: list[Example], *, model_path: str | None = None) -> TunedClassifier:
+    """Fine-tune the target's encoder (LoRA adapters + heads) on the training examples."""
+    from pipeline.embed import default_model_path
+    from pipeline.stance.tuned import TuneConfig, TunedClassifier
+
+    config = TuneConfig.from_dict(tgt.tuning)
+    logger.info("fine-tuning the encoder on %d examples (%d epochs; minutes on a CPU)", len(examples), config.epochs)
+    clf = TunedClassifier(model_path or default_model_path(), config, len(tgt.stance_labels), len(tgt.frame_labels))
+    return clf.fit(
+        [e.text for e in examples],
+        [tgt.stance_labels.index(e.stance) for e in examples],
+        [tgt.frame_labels.index(e.frame) for e in examples],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", default=str(Path("corpus") / "cache" / "embeddings"))
     parser.add_argument("--shared", default=None, help="the shared folder (default $OPENTIDE_SHARED or ../shared)")
     parser.add_argument("--out", default=None, help="write the head here instead of the target folder")
+    parser.add_argument("--no-tune", action="store_true", help="refit only the head, keep the fine-tuned encoder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     head = train_target(
@@ -109,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         embedder=Embedder(args.embedding_model, cache_dir=args.cache_dir),
         shared=args.shared,
         path=args.out,
+        tune=not args.no_tune,
     )
     print(
         f"trained {head.target.name}: {head.meta['n_examples']} examples {head.meta['stance_counts']} "
