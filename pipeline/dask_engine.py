@@ -50,9 +50,12 @@ def run_nlp_dask(
     version = nlp_stage.version(ent, settings.root)
     client = client_for(scheduler)
     try:
+        from pipeline.runner import balanced_batches
+
+        workers = max(1, len(client.nthreads()))
         futures = []
-        for i in range(0, len(doc_ids), batch):
-            docs = [d for d in (store.get_document(x) for x in doc_ids[i : i + batch]) if d is not None]
+        for ids in balanced_batches(store.text_lengths(doc_ids), workers=workers, max_docs=batch):
+            docs = [d for d in (store.get_document(x) for x in ids) if d is not None]
             futures.append(client.submit(annotate_batch, docs, analysis["spacy_model"], aliases, pure=False))
         bar = tqdm(total=len(doc_ids), desc="nlp (dask)", unit="doc", disable=not progress or None, leave=False)
         for future in as_completed(futures):

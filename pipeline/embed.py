@@ -87,11 +87,14 @@ class EmbeddingCache:
 class Embedder:
     """``encode(texts) -> (n, dim)`` L2-normalised float32 vectors, cached by text hash when a cache is given."""
 
-    def __init__(self, model: str = "", *, cache_dir: str | Path | None = None, batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = "", *, cache_dir: str | Path | None = None, batch_size: int = 64, threads: int = 0
+    ) -> None:
         self.model_path = model or default_model_path()
         if not Path(self.model_path).exists():
             raise ModelMissing(E_EMBED_MODEL.format(path=self.model_path))
         self.batch_size = batch_size
+        self.threads = threads  # torch threads in this process when the model loads (0: torch's default)
         self._model: Any = None
         self.model_id = Path(self.model_path).name
         self._cache_dir = cache_dir
@@ -104,8 +107,16 @@ class Embedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
+            self.limit_threads()
             self._model = SentenceTransformer(self.model_path, device="cpu")
         return self._model
+
+    def limit_threads(self) -> None:
+        """Apply ``threads`` to torch in this process (BERTopic's own encoding of topic words included)."""
+        if self.threads > 0:
+            import torch
+
+            torch.set_num_threads(self.threads)
 
     @property
     def dim(self) -> int:

@@ -39,7 +39,22 @@ def make_embedder(settings: Settings) -> Embedder:
         a["embedding_model"],
         cache_dir=settings.path("workspace", "cache_dir") / "embeddings",
         batch_size=int(a["batch_size"]),
+        threads=int(a["model_threads"]),
     )
+
+
+def limit_threads(n: int) -> None:
+    """Threads for torch and numba (UMAP) in this process; 0 leaves their defaults.
+
+    Both share one OpenMP pool, and numba's parallel functions reset its size, so both are set together.
+    """
+    if n <= 0:
+        return
+    import numba
+    import torch
+
+    torch.set_num_threads(n)
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def analyze(
@@ -67,6 +82,7 @@ def analyze(
     else:
         run_nlp(store, settings, pending, progress=progress)
     stats["nlp_docs"], stats["nlp_s"] = len(pending), round(time.perf_counter() - t0, 1)
+    limit_threads(int(analysis["model_threads"]))
     embedder = make_embedder(settings)
     t0 = time.perf_counter()
     stats["stance_docs"] = run_stance(store, settings, embedder, progress=progress)
@@ -78,19 +94,19 @@ def analyze(
 
 
 def run_nlp(store: Store, settings: Settings, doc_ids: list[str], *, progress: bool = True) -> None:
-    """One spaCy pass per pending document; with ``n_process`` > 1, batches go to persistent worker processes."""
+    """One spaCy pass per pending document; with ``n_process`` > 1, batches go to persistent worker processes.
+
+    Batches are cut by text length, longest documents first, so no worker is left with a long one at the end.
+    """
     if not doc_ids:
         return
     analysis, ent_settings = settings.section("analysis"), settings.section("entities")
     aliases = _aliases(settings, ent_settings)
     version = nlp_stage.version(ent_settings, settings.root)
-    n_process = int(analysis["n_process"])
+    n_process = max(1, int(analysis["n_process"]))
     bar = tqdm(total=len(doc_ids), desc="nlp", unit="doc", disable=not progress or None, leave=False)
-    pooled = n_process > 1 and len(doc_ids) > 1
-    # small batches keep every worker busy to the end; one process takes big ones
-    size = max(1, min(BATCH_DOCS, len(doc_ids) // (4 * n_process))) if pooled else BATCH_DOCS
-    batches = [list(b) for b in batched(doc_ids, size)]
-    if pooled and len(batches) > 1:
+    batches = balanced_batches(store.text_lengths(doc_ids), workers=n_process, max_docs=BATCH_DOCS)
+    if n_process > 1 and len(batches) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -116,6 +132,23 @@ def run_nlp(store: Store, settings: Settings, doc_ids: list[str], *, progress: b
     bar.close()
 
 
+def balanced_batches(lengths: dict[str, int], *, workers: int, max_docs: int) -> list[list[str]]:
+    """Document ids, longest text first, in batches of at most ``max_docs`` documents and about an eighth of
+    one worker's share of the text (a longer document is a batch of its own): taken in order, the batches
+    keep every worker busy to the end."""
+    order = sorted(lengths, key=lambda d: (-lengths[d], d))
+    budget = max(1, sum(lengths.values()) // (8 * max(1, workers)))
+    batches: list[list[str]] = []
+    size = 0
+    for doc_id in order:
+        if not batches or size + lengths[doc_id] > budget or len(batches[-1]) >= max_docs:
+            batches.append([])
+            size = 0
+        batches[-1].append(doc_id)
+        size += lengths[doc_id]
+    return batches
+
+
 def _load(store: Store, doc_ids: Sequence[str]) -> list[Document]:
     return [d for d in (store.get_document(i) for i in doc_ids) if d is not None]
 
@@ -133,6 +166,7 @@ def run_stance(store: Store, settings: Settings, embedder: Embedder, *, progress
         embedder=embedder,
         workspace=settings.root,
         relevance_threshold=float(section["relevance_threshold"]),
+        prefilter_window=int(section.get("prefilter_window", 1)),
     )
     nlp_version = nlp_stage.version(settings.section("entities"), settings.root)
     version = f"{model.version}+{nlp_version}"
@@ -183,10 +217,10 @@ def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress
         store.set_chunk_topics((int(t), float(p), r["doc_id"], r["chunk_idx"]) for t, p, r in zip(ids, probs, todo))
         return {"topic_chunks": len(todo), "topic_method": "assigned"}
     texts = [r["text"] for r in rows]
-    vectors = embedder.encode(texts)
-    result = topic_stage.fit_topics(
+    limit_threads(int(settings.section("analysis")["model_threads"]))
+    result = topic_stage.fit_and_assign(
         texts,
-        vectors,
+        embedder.encode,
         seed=int(section["seed"]),
         min_docs=int(section["min_docs"]),
         sample_size=int(section["sample_size"]),

@@ -134,6 +134,12 @@ class Store:
         row = self.conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return _row_to_doc(row) if row else None
 
+    def text_lengths(self, doc_ids: Iterable[str]) -> dict[str, int]:
+        """Characters of text per document, for the given ids that are stored."""
+        wanted = set(doc_ids)
+        rows = self.conn.execute("SELECT doc_id, length(text) FROM documents")
+        return {d: int(n or 0) for d, n in rows if d in wanted}
+
     def iter_documents(self, *, where: str = "1=1", params: Sequence[Any] = ()) -> Iterator[Document]:
         for row in self.conn.execute(f"SELECT * FROM documents WHERE {where} ORDER BY doc_id", params):
             yield _row_to_doc(row)

@@ -11,14 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Document
-from pipeline.stages import attribution, entities
+from pipeline.stages import attribution, entities, token_regex
 
 BLOCK_CHARS = 100_000
 MIN_SENTENCE_CHARS = 3
 NLP_VERSION = "nlp-1"
 
 
-_INPUTS = [Path(entities.__file__), Path(attribution.__file__), Path(__file__), entities.CATALOGUE_PATH]
+_INPUTS = [
+    Path(entities.__file__),
+    Path(attribution.__file__),
+    Path(token_regex.__file__),
+    Path(__file__),
+    entities.CATALOGUE_PATH,
+]
 
 
 def version(entity_settings: dict[str, Any], root: Path | None = None) -> str:
