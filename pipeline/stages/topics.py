@@ -2,15 +2,18 @@
 
 Pure functions: ``chunk_document`` splits a text, ``fit_topics`` fits a seeded BERTopic model (UMAP + HDBSCAN,
 English and domain stop words, KeyBERTInspired labels, outliers reduced) on at most ``sample_size`` chunks and
-assigns the rest with ``transform``. Corpora too small for density clustering fall back to KMeans on the raw
-embeddings, and fewer than ``min_docs`` chunks give one topic, each with a logged message; never a crash.
-``topic_prob`` is the cosine similarity of a chunk to its topic's embedding (comparable across methods).
+assigns the rest with ``transform``. ``fit_and_assign`` embeds only a bounded sample (the sentence model is the
+costly part of the stage), fits on it and places every other chunk by a TF-IDF projection into the same space
+(:class:`~pipeline.stages.projection.TextProjection`). Corpora too small for density clustering fall back to
+KMeans on the raw embeddings, and fewer than ``min_docs`` chunks give one topic, each with a logged message;
+never a crash. ``topic_prob`` is the cosine similarity of a chunk (or its projection) to its topic's embedding.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +133,8 @@ def _build_model(n: int, *, seed: int, kmeans: bool, embedding_model: str) -> An
         from hdbscan import HDBSCAN
         from umap import UMAP
 
+        _cache_umap_jit()
+
         reducer = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed,
                        n_jobs=1)
         size = int(np.clip(n // 80, 5, 50))
@@ -238,6 +243,59 @@ def fit_topics(
     return TopicResult(topic_ids, _similarity(model, topic_ids, embeddings), info, method, message, model)
 
 
+def sample_indices(n: int, size: int, seed: int) -> np.ndarray:
+    """The sorted, seeded sample of ``size`` out of ``n`` chunk positions (all of them when ``n <= size``)."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def fit_and_assign(
+    chunks: list[str], encode: Callable[[list[str]], np.ndarray], *, seed: int = 42, min_docs: int = 8,
+    sample_size: int = 400, embedding_model: str = "",
+) -> TopicResult:
+    """Topics for every chunk, running the sentence model (``encode``) on at most ``sample_size`` of them.
+
+    The model is fitted on the seeded sample; every other chunk gets a stand-in embedding from a TF-IDF
+    projection fitted on the sample and joins the topic with the most similar embedding.
+    """
+    from pipeline.stages.projection import TextProjection
+
+    n = len(chunks)
+    fit_idx = sample_indices(n, max(sample_size, min_docs), seed)
+    sample = [chunks[i] for i in fit_idx]
+    vectors = np.asarray(encode(sample), dtype=np.float32)
+    result = fit_topics(sample, vectors, seed=seed, min_docs=min_docs, sample_size=len(sample),
+                        embedding_model=embedding_model)
+    if len(fit_idx) == n:
+        return result
+    rest = np.setdiff1d(np.arange(n), fit_idx)
+    topic_ids = np.zeros(n, dtype=int)
+    probs = np.ones(n, dtype=np.float32)
+    topic_ids[fit_idx], probs[fit_idx] = result.topic_ids, result.probs
+    if result.model is not None:
+        projected = TextProjection(preprocessor=_clean_for_words).fit(sample, vectors).transform(
+            [chunks[i] for i in rest])
+        ids, sims = assign_topics(result.model, [], projected)
+        topic_ids[rest], probs[rest] = ids, sims
+        info = _info(result.model, topic_ids)
+    else:
+        info = result.info.assign(size=n)
+    logger.info("Topics fitted on %d of %d chunks; the rest placed by TF-IDF projection.", len(fit_idx), n)
+    return TopicResult(topic_ids, probs, info, result.method, result.message, result.model)
+
+
+def _cache_umap_jit() -> None:
+    """Let numba cache the UMAP functions it would otherwise compile again in every process (~10 s a fit)."""
+    from numba.core.caching import NullCache
+    from umap import distances, layouts, umap_, utils
+
+    for fn in (utils.fast_knn_indices, umap_.smooth_knn_dist, umap_.compute_membership_strengths,
+               layouts._optimize_layout_euclidean_single_epoch, distances.cosine):
+        if isinstance(getattr(fn, "_cache", None), NullCache):
+            fn.enable_caching()
+
+
 def _reduce_outliers(model: Any, chunks: list[str], topic_ids: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
     if model._outliers:
         new = model.reduce_outliers(chunks, topic_ids.tolist(), strategy="embeddings", embeddings=embeddings)
@@ -274,10 +332,16 @@ def load_topic_model(path: str | Path, *, embedding_model: str = "") -> Any:
 
 
 def assign_topics(model: Any, chunks: list[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Topic ids (outliers moved to the nearest topic) and similarities for new chunks, no refit."""
-    if not chunks:
-        return np.zeros(0, dtype=int), np.zeros(0, dtype=np.float32)
+    """Topic ids (outliers moved to the nearest topic) and similarities for new chunks, no refit.
+
+    Without ``chunks`` (only embeddings, e.g. projected ones) each row joins its nearest topic directly.
+    """
     embeddings = np.asarray(embeddings, dtype=np.float32)
-    predicted, _ = model.transform(list(chunks), embeddings=embeddings)
-    ids = _nearest_topic(model, np.asarray(predicted, dtype=int), embeddings)
+    if not len(embeddings):
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=np.float32)
+    if chunks:
+        predicted = np.asarray(model.transform(list(chunks), embeddings=embeddings)[0], dtype=int)
+    else:
+        predicted = np.full(len(embeddings), -1, dtype=int)
+    ids = _nearest_topic(model, predicted, embeddings)
     return ids, _similarity(model, ids, embeddings)

@@ -14,8 +14,10 @@ from pipeline.stages.topics import (
     TopicResult,
     assign_topics,
     chunk_document,
+    fit_and_assign,
     fit_topics,
     load_topic_model,
+    sample_indices,
 )
 
 
@@ -98,6 +100,36 @@ def test_fit_on_sample_assigns_the_rest(real: tuple[list[str], np.ndarray, Topic
     result = fit_topics(chunks, embeddings, sample_size=60)
     assert len(result.topic_ids) == len(chunks) and (result.topic_ids >= 0).all()
     assert int(result.info["size"].sum()) == len(chunks)
+
+
+@pytest.mark.slow
+def test_fit_and_assign_runs_the_sentence_model_on_the_sample_only(
+    real: tuple[list[str], np.ndarray, TopicResult], embedder: Any
+) -> None:
+    chunks, embeddings, _ = real
+    calls: list[int] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return embedder.encode(texts)
+
+    result = fit_and_assign(chunks, encode, sample_size=100, seed=42)
+    assert calls == [100]
+    assert len(result.topic_ids) == len(chunks) and (result.topic_ids >= 0).all()
+    assert int(result.info["size"].sum()) == len(chunks)
+    assert ((result.probs >= 0) & (result.probs <= 1)).all()
+    rest = np.setdiff1d(np.arange(len(chunks)), sample_indices(len(chunks), 100, 42))
+    by_real_embedding, _ = assign_topics(result.model, [], embeddings[rest])
+    assert (by_real_embedding == result.topic_ids[rest]).mean() >= 0.4  # projected chunks mostly land alike
+
+
+@pytest.mark.slow
+def test_fit_and_assign_on_a_corpus_within_the_sample_is_fit_topics(
+    real: tuple[list[str], np.ndarray, TopicResult], embedder: Any
+) -> None:
+    chunks, _, result = real
+    again = fit_and_assign(chunks, embedder.encode, sample_size=len(chunks), seed=42)
+    assert (again.topic_ids == result.topic_ids).all() and list(again.info.label) == list(result.info.label)
 
 
 @pytest.mark.slow
