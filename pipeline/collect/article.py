@@ -41,6 +41,13 @@ _TAIL = re.compile(
     r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30})\W*$",
     re.I,
 )
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# Short lines that open an extraction with a byline, a dateline or tags rather than the article.
+_BYLINE = re.compile(
+    r"^(by|por|von|par|di)\s|^(topics|tags|filed under|posted|published|updated)\b"
+    rf"|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b",
+    re.I,
+)
 WHOLE = ("precision", "balanced", "recall", "readability")  # extractors whose whole text may stand alone
 
 
@@ -160,7 +167,7 @@ def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
 
 
 def trim(text: str, *, titles: Iterable[str] = ()) -> str:
-    """Drop leading lines that repeat the page title and everything from a late "related / comments" heading."""
+    """Drop leading title and byline lines, and everything from a late "related / comments" heading."""
     lines = text.split("\n")
     known = [" ".join(_tokens(t)).lower() for t in titles]
     while len(lines) > 1:
@@ -168,6 +175,9 @@ def trim(text: str, *, titles: Iterable[str] = ()) -> str:
         if not head or not any(head == t or (len(head) > 15 and head in t) for t in known):
             break
         lines.pop(0)
+    for _ in range(3):
+        if len(lines) > 1 and len(lines[0]) < 100 and _BYLINE.search(lines[0]):
+            lines.pop(0)
     total, seen = sum(len(line) for line in lines), 0
     for i, line in enumerate(lines):
         seen += len(line)

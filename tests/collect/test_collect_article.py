@@ -32,8 +32,9 @@ def test_vote_falls_back_to_the_extraction_the_others_agree_with() -> None:
     assert vote(cands) == article
 
 
-def test_trim_drops_the_repeated_title_and_a_late_related_block() -> None:
-    text = "\n".join(["Committee backs open weights", *BODY, "Related stories", "- Another headline entirely"])
+def test_trim_drops_the_repeated_title_byline_and_a_late_related_block() -> None:
+    head = ["Committee backs open weights", "By Jane Roe | Nov 19, 2019"]
+    text = "\n".join([*head, *BODY, "Related stories", "- Another headline entirely"])
     assert trim(text, titles=["Committee backs open weights | Daily Wire"]) == "\n".join(BODY)
     assert trim("\n".join(["Related stories", *BODY]), titles=[]) == "\n".join(["Related stories", *BODY])
 
