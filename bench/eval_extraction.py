@@ -136,7 +136,7 @@ def main() -> None:
     for _, raw, truth in pairs:
         tree = article.trafilatura.load_html(decode(raw, None))
         cands = article.candidates(tree) if tree is not None else {}
-        results = {"vote": article.vote(cands) if cands else ""}
+        results = {"vote": article.vote(cands, titles=article.page_titles(tree)) if cands else ""}
         if args.all:
             results.update(cands)
         for name, text in results.items():

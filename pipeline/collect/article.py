@@ -1,10 +1,12 @@
 """Article text by a vote of extractors.
 
 trafilatura run three ways (precision, balanced, recall), readability-lxml and jusText each propose a text. The
-recall run's paragraphs are the candidates; a paragraph is kept when most extractors also found it (measured by
-4-gram shingle containment), which drops comments, teasers and link lists that one extractor let through
-while keeping the paragraphs that a precise run alone would miss. Guards fall back to trafilatura's balanced
-output when the vote looks wrong (too little kept, or too few extractors answered).
+recall run's lines are the candidates; a line is kept when most other extractors also found it (4-gram shingle
+containment, or the exact word run for lines too short to shingle, such as headings and CJK sentences), which
+drops comments, teasers and link lists that one extractor let through while keeping the lines that a precise
+run alone would miss. When the vote keeps too little, the whole extraction that agrees most with the others is
+taken instead. Last, the page title repeated at the top and a trailing "related / comments" block are cut, as
+article-body ground truths leave them out.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import Callable
+import statistics
+from collections.abc import Callable, Iterable
 
 import lxml.html
 import trafilatura
@@ -30,7 +33,22 @@ _FURNITURE = re.compile(
     r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,60}|follow us\b.{0,40}|click here\b.{0,40})\W*$",
     re.I,
 )
-MIN_SHARE = 0.6  # the vote must keep at least this share of the balanced extraction's length
+MIN_SHARE = 0.6  # the vote must keep at least this share of the median extraction's length
+# Headings that open the end matter (teasers, comments) when they come after the middle of the text.
+_TAIL = re.compile(
+    r"^\W*(more (must-reads|stories|from|news)|you might also like|related( articles| stories| videos| posts"
+    r"| coverage| content)?|recommended( for you| stories)?|read (more|next)|comments?( \(\d+\))?|loading comments"
+    r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30})\W*$",
+    re.I,
+)
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# Short lines that open an extraction with a byline, a dateline or tags rather than the article.
+_BYLINE = re.compile(
+    r"^(by|por|von|par|di)\s|^(topics|tags|filed under|posted|published|updated)\b"
+    rf"|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b",
+    re.I,
+)
+WHOLE = ("precision", "balanced", "recall", "readability")  # extractors whose whole text may stand alone
 
 
 Extractor = Callable[[HtmlElement, str | None], str]
@@ -85,33 +103,94 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
 def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
-    tokens = _TOKEN.findall(text)
+    tokens = _tokens(text)
     if len(tokens) < n:
         return {tuple(tokens)} if tokens else set()
     return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
-def vote(candidates: dict[str, str]) -> str:
-    """Keep the recall run's paragraphs that a majority of the extractions contain."""
+class _Voter:
+    """One extraction, ready to say whether it contains a line: by shingles, or word for word when short."""
+
+    def __init__(self, text: str) -> None:
+        tokens = _tokens(text)
+        self.shingles = {tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+        self.joined = f" {' '.join(tokens)} "
+
+    def contains(self, tokens: list[str]) -> bool:
+        if len(tokens) < SHINGLE:  # headings, short lines, most CJK sentences: look for the exact word run
+            return f" {' '.join(tokens)} " in self.joined
+        own = {tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+        return len(own & self.shingles) >= SUPPORT * len(own)
+
+
+def agreement(a: str, b: str) -> float:
+    """Shingle F1 between two extractions (1.0 when identical, 0.0 when disjoint or one is empty)."""
+    sa, sb = shingles(a), shingles(b)
+    return 2 * len(sa & sb) / (len(sa) + len(sb)) if sa and sb else 0.0
+
+
+def consensus(candidates: dict[str, str]) -> str:
+    """The whole extraction that agrees most with the others: a fallback that needs no majority per line."""
+    texts = {name: text for name, text in candidates.items() if text.strip()}
+    pool = [name for name in WHOLE if name in texts] or list(texts)
+    if not pool:
+        return ""
+    best = max(pool, key=lambda n: sum(agreement(texts[n], texts[m]) for m in texts if m != n))
+    return texts[best]
+
+
+def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
+    """Keep the recall run's lines that a majority of the other extractions contain, minus title and tail."""
     base = candidates.get("recall") or candidates.get("balanced") or ""
-    voters = {name: shingles(text) for name, text in candidates.items() if text.strip() and name != "recall"}
+    voters = [_Voter(text) for name, text in candidates.items() if text.strip() and name != "recall"]
     if len(voters) < 2:
         return candidates.get("balanced") or base
     need = (len(voters) + 1) // 2  # a majority of the other extractors (the recall run votes for itself)
     kept = []
-    for para in base.split("\n"):
-        own = shingles(para)
-        if not own or (len(para) < 80 and _FURNITURE.match(para.strip())):
+    for line in base.split("\n"):
+        tokens = _tokens(line)
+        if not tokens or (len(line) < 80 and _FURNITURE.match(line.strip())):
             continue
-        votes = sum(len(own & other) >= SUPPORT * len(own) for other in voters.values())
-        if votes >= need:
-            kept.append(para)
+        if sum(voter.contains(tokens) for voter in voters) >= need:
+            kept.append(line)
     text = "\n".join(kept)
-    balanced = candidates.get("balanced", "")
-    if len(text) < MIN_SHARE * len(balanced):
-        return balanced
-    return text
+    # Too little kept means the extractors disagree on where the article is: take the most agreed-on whole.
+    if len(text) < MIN_SHARE * statistics.median(len(t) for t in candidates.values() if t.strip()):
+        text = consensus(candidates)
+    return trim(text, titles=titles)
+
+
+def trim(text: str, *, titles: Iterable[str] = ()) -> str:
+    """Drop leading title and byline lines, and everything from a late "related / comments" heading."""
+    lines = text.split("\n")
+    known = [" ".join(_tokens(t)).lower() for t in titles]
+    while len(lines) > 1:
+        head = " ".join(_tokens(lines[0])).lower()
+        if not head or not any(head == t or (len(head) > 15 and head in t) for t in known):
+            break
+        lines.pop(0)
+    for _ in range(3):
+        if len(lines) > 1 and len(lines[0]) < 100 and _BYLINE.search(lines[0]):
+            lines.pop(0)
+    total, seen = sum(len(line) for line in lines), 0
+    for i, line in enumerate(lines):
+        seen += len(line)
+        if seen > total / 2 and len(line) < 60 and _TAIL.match(line.strip()):
+            return "\n".join(lines[:i])
+    return "\n".join(lines)
+
+
+def page_titles(tree: HtmlElement) -> list[str]:
+    """The page's <title>, <h1> and og:title texts, which article bodies do not repeat."""
+    texts = [" ".join(e.text_content().split()) for e in tree.xpath("//title|//h1")]
+    texts += [str(t) for t in tree.xpath("//meta[@property='og:title']/@content")]
+    return [t for t in texts if t]
 
 
 def candidates(tree: HtmlElement, *, url: str | None = None, names: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -120,5 +199,5 @@ def candidates(tree: HtmlElement, *, url: str | None = None, names: tuple[str, .
 
 def article_text(tree: HtmlElement, *, url: str | None = None) -> str | None:
     """The article's text, paragraphs separated by newlines; None when nothing was found."""
-    text = vote(candidates(tree, url=url))
+    text = vote(candidates(tree, url=url), titles=page_titles(tree))
     return text or None
