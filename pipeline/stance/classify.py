@@ -8,7 +8,8 @@ below ``relevance_threshold`` is gated: stance neutral, frame none, score 0 (its
 Labels are the argmax of the calibrated log-probabilities plus per-class offsets fitted for macro-F1 on
 out-of-fold training predictions (the probabilities themselves stay calibrated). When the target has a
 fine-tuned encoder (``head.tuned``), its probabilities are mixed in with weight ``[tuning] weight``; the
-stance is the argmax of the mixture and a frame is named when P(none) < 0.5 (then the likeliest frame).
+stance is the argmax of the mixture and a frame is named when P(none) < 0.5 (then the likeliest frame); the
+encoder is not run on sentences that would be gated whatever it said (they keep the head's probabilities).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from pipeline.stance.io import Head
 
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 
 
 def stage_version(head: Head) -> str:
@@ -36,9 +37,16 @@ def classify(
         return []
     model, tgt = head.model, head.target
     p_stance, p_frame = model.predict_proba(texts, embeddings)
+    keyword = model.keyword_relevance(texts)
     if head.tuned is not None:
         w = head.tuned.config.weight
-        t_stance, t_frame = head.tuned.predict_proba(texts)
+        t_stance, t_frame = p_stance.copy(), p_frame.copy()
+        # unnamed target and a head sure enough of `neutral` that no encoder answer could lift the sentence
+        # over the gate: it stays gated, the encoder pass is skipped and the head's probabilities stand
+        gated = (keyword < relevance_threshold) & ((1 - w) * (1 - p_stance[:, 2]) + w < relevance_threshold)
+        run = np.flatnonzero(~gated)
+        if len(run):
+            t_stance[run], t_frame[run] = head.tuned.predict_proba([texts[i] for i in run])
         p_stance, p_frame = (1 - w) * p_stance + w * t_stance, (1 - w) * p_frame + w * t_frame
         stance_idx = p_stance.argmax(1)
         # two steps: a frame is named when "none" is less likely than not, then the likeliest one
@@ -47,7 +55,6 @@ def classify(
         frame_idx = np.where(p_frame[:, none] < 0.5, named, none)
     else:
         stance_idx, frame_idx = model.stance_.decide(p_stance), model.frame_.decide(p_frame)
-    keyword = model.keyword_relevance(texts)
     relevance = np.maximum(keyword, 1.0 - p_stance[:, 2])
     rows = []
     for i in range(len(texts)):

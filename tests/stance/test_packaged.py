@@ -84,3 +84,24 @@ def test_regulation_target_loads_and_predicts(embedder) -> None:  # noqa: ANN001
     assert [r["stance"] for r in rows] == ["pro", "anti", "neutral"]
     assert rows[1]["frame"] == "endorse"
     assert rows[0]["stance_score"] > 0 > rows[1]["stance_score"]
+
+
+def test_encoder_skips_only_sentences_gated_whatever_it_says(embedder, openness_head, monkeypatch) -> None:  # noqa: ANN001
+    texts = [t for t, _, _ in CLEAR]
+    full = classify(texts, embedder.encode(texts), head=openness_head, relevance_threshold=0.0)  # nothing gated
+    seen: list[str] = []
+    predict = openness_head.tuned.predict_proba
+
+    def spy(batch: list[str]) -> object:  # the real encoder runs; the spy only records what it is given
+        seen.extend(batch)
+        return predict(batch)
+
+    monkeypatch.setattr(openness_head.tuned, "predict_proba", spy)
+    gated = classify(texts, embedder.encode(texts), head=openness_head)
+    assert "The committee will meet again in the spring to review the budget." not in seen
+    assert all(t in seen for t, stance, _ in CLEAR if stance != "neutral")
+    for text, a, b in zip(texts, full, gated):
+        if text in seen:  # encoder run: the same mixture as without the gate
+            assert (a["p_open"], a["stance"], a["frame"]) == (b["p_open"], b["stance"], b["frame"])
+        else:
+            assert (b["stance"], b["frame"], b["stance_score"]) == ("neutral", "none", 0.0)
