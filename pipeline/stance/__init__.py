@@ -46,16 +46,10 @@ def __getattr__(name: str) -> object:
 
         return train_target
     if name == "STAGE_VERSION":
-        import hashlib
-        import json
-
         from pipeline.stance.classify import CODE_VERSION
+        from pipeline.stance.io import target_sha256
 
         tgt = load_target("openness")
-        files = [p for p in (tgt.head_path, tgt.tuned_path) if p is not None and p.is_file()]
-        blob = b"".join(p.read_bytes() for p in files)
-        if tgt.tuned_path is not None:
-            blob += json.dumps(tgt.tuning, sort_keys=True).encode()
-        digest = hashlib.sha256(blob).hexdigest() if files else "untrained"
+        digest = target_sha256(tgt, tgt.head_path.read_bytes()) if tgt.head_path.is_file() else "untrained"
         return f"stance-{CODE_VERSION}-{tgt.name}-{digest[:12]}"
     raise AttributeError(name)

@@ -65,6 +65,17 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def target_sha256(tgt: Target, head: bytes) -> str:
+    """The stage version's digest: the head file's bytes, plus the encoder file and ``[tuning]`` settings of a
+    target that uses one (so changing either, or the mixing weight, re-runs stance)."""
+    sha = hashlib.sha256(head)
+    if tgt.tuned_path is not None:
+        if tgt.tuned_path.is_file():
+            sha.update(tgt.tuned_path.read_bytes())
+        sha.update(json.dumps(tgt.tuning, sort_keys=True).encode())
+    return sha.hexdigest()
+
+
 def load_head(target: str | Path | Target = "openness", *, path: str | Path | None = None) -> Head:
     """Load the head of a target (packaged name, folder or ``Target``), or the head file at ``path``.
 
@@ -78,7 +89,6 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
     data = json.loads(raw)
     if data.get("format") != FORMAT:
         raise HeadError(E_HEAD_FORMAT.format(path=file, expected=FORMAT, found=data.get("format")))
-    sha = hashlib.sha256(raw)
     tuned = None
     if path is None and tgt.tuned_path is not None:
         tuned_file = tgt.tuned_path
@@ -90,6 +100,5 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
         tuned = TunedClassifier.load(tuned_file, model_path=default_model_path())
         if "weight" in tgt.tuning:  # the mixing weight is a setting of the target, not of the trained file
             tuned.config = replace(tuned.config, weight=float(tgt.tuning["weight"]))
-        sha.update(tuned_file.read_bytes())  # the stage version follows both files and the mixing settings
-        sha.update(json.dumps(tgt.tuning, sort_keys=True).encode())
-    return Head(StanceHead.from_dict(data["head"]), tgt, data.get("meta", {}), sha.hexdigest(), tuned)
+    sha = target_sha256(tgt, raw) if path is None else hashlib.sha256(raw).hexdigest()
+    return Head(StanceHead.from_dict(data["head"]), tgt, data.get("meta", {}), sha, tuned)
