@@ -84,6 +84,20 @@ class EmbeddingCache:
         self._dirty = False
 
 
+def limit_threads(n: int) -> None:
+    """Threads for torch and numba (UMAP) in this process; 0 leaves their defaults.
+
+    Both share one OpenMP pool, and numba's parallel functions reset its size, so both are set together.
+    """
+    if n <= 0:
+        return
+    import numba
+    import torch
+
+    torch.set_num_threads(n)
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+
+
 class Embedder:
     """``encode(texts) -> (n, dim)`` L2-normalised float32 vectors, cached by text hash when a cache is given."""
 
@@ -94,7 +108,7 @@ class Embedder:
         if not Path(self.model_path).exists():
             raise ModelMissing(E_EMBED_MODEL.format(path=self.model_path))
         self.batch_size = batch_size
-        self.threads = threads  # torch threads in this process when the model loads (0: torch's default)
+        self.threads = threads  # torch/numba threads in this process when the model loads (0: defaults)
         self._model: Any = None
         self.model_id = Path(self.model_path).name
         self._cache_dir = cache_dir
@@ -107,16 +121,9 @@ class Embedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
-            self.limit_threads()
+            limit_threads(self.threads)
             self._model = SentenceTransformer(self.model_path, device="cpu")
         return self._model
-
-    def limit_threads(self) -> None:
-        """Apply ``threads`` to torch in this process (BERTopic's own encoding of topic words included)."""
-        if self.threads > 0:
-            import torch
-
-            torch.set_num_threads(self.threads)
 
     @property
     def dim(self) -> int:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from pipeline.document import Document
-from pipeline.embed import Embedder
+from pipeline.embed import Embedder, limit_threads
 from pipeline.settings import Settings
 from pipeline.stages import nlp as nlp_stage
 from pipeline.store import Store
@@ -41,20 +41,6 @@ def make_embedder(settings: Settings) -> Embedder:
         batch_size=int(a["batch_size"]),
         threads=int(a["model_threads"]),
     )
-
-
-def limit_threads(n: int) -> None:
-    """Threads for torch and numba (UMAP) in this process; 0 leaves their defaults.
-
-    Both share one OpenMP pool, and numba's parallel functions reset its size, so both are set together.
-    """
-    if n <= 0:
-        return
-    import numba
-    import torch
-
-    torch.set_num_threads(n)
-    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def analyze(
