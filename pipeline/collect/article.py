@@ -107,11 +107,16 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def _grams(tokens: list[str], n: int = SHINGLE) -> set[tuple[str, ...]]:
+    """Every run of ``n`` consecutive tokens (none when there are fewer)."""
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
 def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
     tokens = _tokens(text)
     if len(tokens) < n:
         return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+    return _grams(tokens, n)
 
 
 class _Voter:
@@ -119,13 +124,13 @@ class _Voter:
 
     def __init__(self, text: str) -> None:
         tokens = _tokens(text)
-        self.shingles = {tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+        self.shingles = _grams(tokens)
         self.joined = f" {' '.join(tokens)} "
 
     def contains(self, tokens: list[str]) -> bool:
         if len(tokens) < SHINGLE:  # headings, short lines, most CJK sentences: look for the exact word run
             return f" {' '.join(tokens)} " in self.joined
-        own = {tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
+        own = _grams(tokens)
         return len(own & self.shingles) >= SUPPORT * len(own)
 
 
