@@ -5,6 +5,7 @@
     python bench/eval_stance.py --only tune     # hyper-parameter grid by grouped CV on the training data
     python bench/eval_stance.py --only shipped  # the packaged head (+ fine-tuned encoder) on dev, by confidence
     python bench/eval_stance.py --only dev,docs --tuned   # every fit also fine-tunes the encoder (slow)
+    python bench/eval_stance.py --only windows  # the saved docs rows again, for each `prefilter_window`
 
 All heads here are trained in-process (never the packaged file) so that no figure sees its own test data:
 ``dev`` trains without dev sentences; ``cv5`` adds 4/5 of dev per fold; ``docs`` trains, for each fold of NTIA
@@ -230,6 +231,26 @@ def run_docs(tgt: Target, examples: list[Example], emb: Embedder, root: Path, n_
     }
 
 
+def run_windows(tgt: Target, root: Path, windows: tuple[int, ...] = (-1, 0, 1, 2)) -> dict:
+    """Document figures from the out-of-fold rows ``docs`` saved, as ``analyze`` would see them with each
+    ``[stance] prefilter_window``: sentences farther than N from a target mention become unseen neutral rows."""
+    saved = json.loads(Path("outputs/eval_stance_doc_rows.json").read_text())
+    head = load_head(tgt)
+    unseen = {"relevance": 0.0, "stance": tgt.neutral, "stance_score": 0.0, "frame": tgt.frame_none}
+    unseen |= {"p_open": 0.0, "p_closed": 0.0, "p_neutral": 1.0}
+    out = {}
+    for window in windows:
+        docs, n_seen = [], 0
+        for i, rows in zip(saved["ids"], saved["rows"]):
+            sents = split_sentences((root / "corpus" / NTIA / f"{i}.txt").read_text(encoding="utf-8"))
+            hits = (head.model.keyword_relevance(sents) > 0).astype(int)
+            near = np.convolve(hits, np.ones(2 * window + 1, dtype=int), mode="same") > 0 if window >= 0 else hits < 2
+            n_seen += int(near.sum())
+            docs.append(document_stance([r if k else unseen for r, k in zip(rows, near)], sents))
+        out[str(window)] = doc_metrics(saved["gold"], docs) | {"sentences_classified": n_seen}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", default="openness")
@@ -263,6 +284,8 @@ def main() -> None:
             results["cv5"] = run_cv5(tgt, examples, dev, emb)
         elif part == "docs":
             results["docs"] = run_docs(tgt, examples, emb, root)
+        elif part == "windows":
+            results["windows"] = run_windows(tgt, root)
         elif part == "tune":
             grid = json.loads(args.grid)
             results["tune"] = run_tune(tgt, examples, emb, grid)

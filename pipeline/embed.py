@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +136,7 @@ class Embedder:
             self._cache = EmbeddingCache(Path(self._cache_dir), model_id=self.model_id, dim=self.dim)
         return self._cache
 
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         order = np.argsort([len(t) for t in texts])  # length-sorted batches pad less
@@ -151,17 +151,20 @@ class Embedder:
         out[order] = vecs
         return out
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, compute: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+        """Vectors for ``texts``; those not in the cache come from ``compute`` (by default this model), which
+        must give this model's vectors: a caller may pass a pass that yields more besides (``SharedPass``)."""
+        compute = compute or self._encode
         cache = self.cache
         if cache is None:
-            return self._encode(list(texts))
+            return compute(list(texts))
         keys = [text_key(t) for t in texts]
         out, missing = cache.get(keys)
         if missing:
             unique: dict[str, str] = {}
             for i in missing:
                 unique.setdefault(keys[i], texts[i])
-            vecs = self._encode(list(unique.values()))
+            vecs = compute(list(unique.values()))
             cache.put(list(unique), vecs)
             fresh = dict(zip(unique, vecs))
             for i in missing:

@@ -152,7 +152,7 @@ def run_stance(store: Store, settings: Settings, embedder: Embedder, *, progress
         embedder=embedder,
         workspace=settings.root,
         relevance_threshold=float(section["relevance_threshold"]),
-        prefilter_window=int(section.get("prefilter_window", 1)),
+        prefilter_window=int(section.get("prefilter_window", 0)),
     )
     nlp_version = nlp_stage.version(settings.section("entities"), settings.root)
     version = f"{model.version}+{nlp_version}"

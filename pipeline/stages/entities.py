@@ -48,17 +48,21 @@ _RULER_LABEL = {
 # NER labels kept for entities outside the catalogue, and the type they get; other labels count only when
 # the catalogue knows the surface (PRODUCT, LAW, NORP ...).
 UNKNOWN_TYPES = {"ORG": "org", "PERSON": "person", "GPE": "place"}
-TITLES = frozenset(words(
-    "ceo cto cfo coo chief president director secretary senator sen. rep. representative dr. mr. ms. "
-    "mrs. professor prof. founder co-founder cofounder chairman chairwoman chair minister "
-    "commissioner vice governor gov. deputy administrator ambassador judge leader speaker analyst "
-    "researcher first lady lawmaker executive head spokesperson spokesman spokeswoman"
-))
-VERBS = frozenset(words(
-    "says said warns warned claims claimed argues argued tells told writes wrote adds added notes "
-    "noted urges urged slams slammed says: calls called predicts predicted admits admitted launches "
-    "launched unveils unveiled releases released announces announced accuses accused related story"
-))
+TITLES = frozenset(
+    words(
+        "ceo cto cfo coo chief president director secretary senator sen. rep. representative dr. mr. ms. "
+        "mrs. professor prof. founder co-founder cofounder chairman chairwoman chair minister "
+        "commissioner vice governor gov. deputy administrator ambassador judge leader speaker analyst "
+        "researcher first lady lawmaker executive head spokesperson spokesman spokeswoman"
+    )
+)
+VERBS = frozenset(
+    words(
+        "says said warns warned claims claimed argues argued tells told writes wrote adds added notes "
+        "noted urges urged slams slammed says: calls called predicts predicted admits admitted launches "
+        "launched unveils unveiled releases released announces announced accuses accused related story"
+    )
+)
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 _SPACE = re.compile(r"\s+")
 # Each repetition starts at a separator (or right after a letter) and a token holds no separator, so a

@@ -3,8 +3,9 @@
 Embeddings come from the shared :class:`~pipeline.embed.Embedder` (cached by text), so re-runs never embed a
 sentence twice. Most sentences of a news corpus never mention the target: only those within
 ``prefilter_window`` sentences of one that matches the target's relevance patterns are embedded and classified;
-the others get a neutral row (relevance 0) at no cost. The target (``[stance] target``) is a packaged name or a
-workspace folder.
+the others get a neutral row (relevance 0) at no cost. When the target has a fine-tuned encoder, one
+:class:`~pipeline.stance.shared.SharedPass` gives both the embeddings the cache lacks and that encoder's figures.
+The target (``[stance] target``) is a packaged name or a workspace folder.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from pipeline.embed import Embedder
 from pipeline.stance import DocumentRule, classify, document_stance, load_head, stage_version
+from pipeline.stance.shared import SharedPass, max_seq_length, supports
 
 
 def resolve_target(target: str, workspace: Path) -> str | Path:
@@ -33,12 +35,20 @@ class StanceStage:
         embedder: Embedder,
         workspace: Path,
         relevance_threshold: float,
-        prefilter_window: int = 1,
+        prefilter_window: int = 0,
     ) -> None:
         self.head = load_head(resolve_target(target, workspace))
         self.embedder, self.threshold, self.window = embedder, relevance_threshold, prefilter_window
         tgt = self.head.target
         self.rule = DocumentRule(labels=(tgt.positive, tgt.negative, "mixed", "off_topic"))
+        self._pass: SharedPass | None = None
+
+    def _shared(self) -> SharedPass | None:
+        """One pass for the embedding and the fine-tuned encoder, when the target has one on the same model."""
+        tuned = self.head.tuned
+        if self._pass is None and tuned is not None and supports(tuned, self.embedder.model_path):
+            self._pass = SharedPass(tuned, max_length=max_seq_length(self.embedder.model_path))
+        return self._pass
 
     @property
     def version(self) -> str:
@@ -61,7 +71,10 @@ class StanceStage:
         for doc_id, items in sentences.items():
             flat += [(doc_id, i, t, keep) for (i, t), keep in zip(items, self._candidates(items))]
         texts = [t for _, _, t, keep in flat if keep]
-        rows = iter(classify(texts, self.embedder.encode(texts), head=self.head, relevance_threshold=self.threshold))
+        shared = self._shared()
+        embeddings = self.embedder.encode(texts, compute=shared)
+        probs = shared.take() if shared is not None else None
+        rows = iter(classify(texts, embeddings, head=self.head, relevance_threshold=self.threshold, tuned_probs=probs))
         out: dict[str, dict[str, list[dict[str, Any]]]] = {
             d: {"sentence_stance": [], "document_stance": []} for d in sentences
         }

@@ -9,12 +9,13 @@ Labels are the argmax of the calibrated log-probabilities plus per-class offsets
 out-of-fold training predictions (the probabilities themselves stay calibrated). When the target has a
 fine-tuned encoder (``head.tuned``), its probabilities are mixed in with weight ``[tuning] weight``; the
 stance is the argmax of the mixture and a frame is named when P(none) < 0.5 (then the likeliest frame); the
-encoder is not run on sentences that would be gated whatever it said (they keep the head's probabilities).
+encoder is not run on sentences that would be gated whatever it said (they keep the head's probabilities), nor
+on those whose encoder figures the caller already has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -29,9 +30,17 @@ def stage_version(head: Head) -> str:
 
 
 def classify(
-    texts: Sequence[str], embeddings: np.ndarray, *, head: Head, relevance_threshold: float = 0.5
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    *,
+    head: Head,
+    relevance_threshold: float = 0.5,
+    tuned_probs: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> list[dict]:
-    """One dict per text: relevance, stance, stance_score, frame, p_open, p_closed, p_neutral."""
+    """One dict per text: relevance, stance, stance_score, frame, p_open, p_closed, p_neutral.
+
+    ``tuned_probs``: the fine-tuned encoder's (p_stance, p_frame) by text where already computed (``SharedPass``).
+    """
     texts = list(texts)
     if not texts:
         return []
@@ -44,8 +53,13 @@ def classify(
         # unnamed target and a head sure enough of `neutral` that no encoder answer could lift the sentence
         # over the gate: it stays gated, the encoder pass is skipped and the head's probabilities stand
         gated = (keyword < relevance_threshold) & ((1 - w) * (1 - p_stance[:, 2]) + w < relevance_threshold)
-        run = np.flatnonzero(~gated)
-        if len(run):
+        known = tuned_probs or {}
+        run = [int(k) for k in np.flatnonzero(~gated)]
+        for k in run:
+            if texts[k] in known:
+                t_stance[k], t_frame[k] = known[texts[k]]
+        run = [k for k in run if texts[k] not in known]
+        if run:
             t_stance[run], t_frame[run] = head.tuned.predict_proba([texts[i] for i in run])
         p_stance, p_frame = (1 - w) * p_stance + w * t_stance, (1 - w) * p_frame + w * t_frame
         stance_idx = p_stance.argmax(1)

@@ -129,7 +129,7 @@ class TunedClassifier:
         self.net.eval()
         return self
 
-    def _merge(self) -> None:
+    def merge(self) -> None:
         """Fold the adapters into the base weights once: inference then costs what the plain encoder costs."""
         if not self._merged:
             self.net.encoder = self.net.encoder.merge_and_unload()  # type: ignore[operator]
@@ -140,7 +140,7 @@ class TunedClassifier:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.n_stance)), np.zeros((0, self.n_frame))
-        self._merge()
+        self.merge()
         self.net.eval()
         order = np.argsort([len(t) for t in texts])  # similar lengths together: less padding
         p_s, p_f = np.zeros((len(texts), self.n_stance)), np.zeros((len(texts), self.n_frame))
