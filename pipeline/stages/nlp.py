@@ -15,7 +15,7 @@ from pipeline.stages import attribution, entities, token_regex
 
 BLOCK_CHARS = 100_000
 MIN_SENTENCE_CHARS = 3
-NLP_VERSION = "nlp-1"
+NLP_VERSION = "nlp-2"
 
 
 _INPUTS = [
