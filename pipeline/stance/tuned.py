@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,8 +24,10 @@ from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as hf_logging
 
 logger = logging.getLogger(__name__)
+hf_logging.disable_progress_bar()  # a bar per model load ("Loading weights") only clutters the CLI's output
 FORMAT = "opentide-tuned-encoder/1"
 
 
@@ -88,7 +91,10 @@ class TunedClassifier:
             target_modules=list(config.modules),
             layers_to_transform=list(config.layers),
         )
-        self.net = _Net(get_peft_model(base, lora), int(base.config.hidden_size), n_stance, n_frame)
+        with warnings.catch_warnings():  # PEFT still calls a transformers property deprecated in 5.x
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+            peft_model = get_peft_model(base, lora)
+        self.net = _Net(peft_model, int(base.config.hidden_size), n_stance, n_frame)
         self._merged = False
 
     def _batch(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
