@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -43,20 +44,44 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        self._use_wal()
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.conn.close()  # a failed open must not hold a lock that other processes wait on
+            raise
 
     # -- plumbing -------------------------------------------------------------------------------
+    def _use_wal(self, tries: int = 100) -> None:
+        """WAL mode, which the file keeps. Switching a new file needs it alone, and SQLite answers "locked"
+        at once rather than waiting when another process opens it at that moment: try again briefly."""
+        for attempt in range(tries):
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or attempt == tries - 1:
+                    raise
+                time.sleep(0.05)
+
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        while (version := self.schema_version) < len(MIGRATIONS):
+            # executescript manages its own transaction: the migration and its version bump land together.
+            try:
+                self.conn.executescript(
+                    "BEGIN IMMEDIATE;" + MIGRATIONS[version] + f";PRAGMA user_version={version + 1};COMMIT;"
+                )
+            except sqlite3.OperationalError:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if self.schema_version == version:  # not a race: a real failure
+                    raise
+                continue  # another process migrated the file between our read and our lock: read again
+            logger.debug("store %s migrated to schema %d", self.path, version + 1)
         if version > len(MIGRATIONS):
             raise StoreError(E_STORE_NEWER.format(path=self.path, found=version, supported=len(MIGRATIONS)))
-        for i in range(version, len(MIGRATIONS)):
-            # executescript manages its own transaction: the migration and its version bump land together.
-            self.conn.executescript("BEGIN IMMEDIATE;" + MIGRATIONS[i] + f";PRAGMA user_version={i + 1};COMMIT;")
-            logger.debug("store %s migrated to schema %d", self.path, i + 1)
 
     @property
     def schema_version(self) -> int:

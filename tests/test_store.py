@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,27 @@ def test_store_frontier_and_fetch_state(tmp_path: Path) -> None:
         store.record_fetch("https://a/1", status=304)
         rec = store.fetch_record("https://a/1")
         assert rec is not None and rec["status"] == 304 and rec["etag"] == '"abc"'
+
+
+def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """The collector's crash test opens the file while a child creates it; neither may trip on the other."""
+    for round_ in range(8):
+        path = tmp_path / f"race{round_}.sqlite"
+        start = threading.Barrier(4)
+        errors: list[BaseException] = []
+
+        def open_store(path: Path = path, start: threading.Barrier = start, errors: list = errors) -> None:
+            start.wait()
+            try:
+                Store(path).close()
+            except BaseException as err:  # noqa: BLE001 - collected and asserted below
+                errors.append(err)
+
+        threads = [threading.Thread(target=open_store) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with Store(path) as store:
+            assert store.schema_version == len(MIGRATIONS)
