@@ -105,7 +105,7 @@ class SharedPass:
     def _redo_long(self, texts: list[str]) -> None:
         """The tuned encoder truncates at its own ``max_length``: longer texts get its own pass's figures."""
         limit = self.tuned.config.max_length
-        if limit == self.max_length:
+        if limit == self.max_length or not texts:
             return
         lengths = self.tuned.tokenizer(texts, truncation=False, verbose=False)["input_ids"]
         long = [t for t, ids in zip(texts, lengths) if len(ids) > min(limit, self.max_length)]
