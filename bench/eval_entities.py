@@ -18,7 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from pipeline.stages.entities import Catalogue, annotate, build_nlp, load_catalogue
+from pipeline.stages.catalogue import Catalogue, load_catalogue
+from pipeline.stages.entities import annotate, build_nlp
 
 log = logging.getLogger("eval_entities")
 ROOT = Path(__file__).resolve().parent.parent

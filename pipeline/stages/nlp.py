@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Document
-from pipeline.stages import attribution, entities, token_regex
+from pipeline.stages import attribution, catalogue, entities, token_regex
 
 BLOCK_CHARS = 100_000
 MIN_SENTENCE_CHARS = 3
@@ -20,10 +20,11 @@ NLP_VERSION = "nlp-2"
 
 _INPUTS = [
     Path(entities.__file__),
+    Path(catalogue.__file__),
     Path(attribution.__file__),
     Path(token_regex.__file__),
     Path(__file__),
-    entities.CATALOGUE_PATH,
+    catalogue.CATALOGUE_PATH,
 ]
 
 
@@ -52,7 +53,7 @@ class Annotator:
     """Holds the spaCy pipeline and the entity catalogue; ``annotate(docs)`` gives rows per document."""
 
     def __init__(self, *, model: str, aliases_file: Path | None = None, batch_size: int = 64) -> None:
-        self.catalogue = entities.load_catalogue(aliases_file)
+        self.catalogue = catalogue.load_catalogue(aliases_file)
         self.nlp = entities.build_nlp(model=model, catalogue=self.catalogue)
         self.batch_size = batch_size
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from pipeline.stages.entities import Catalogue, build_nlp, load_catalogue
+from pipeline.stages.catalogue import Catalogue, load_catalogue
+from pipeline.stages.entities import build_nlp
 
 
 @pytest.fixture(scope="session")

@@ -11,16 +11,8 @@ import pytest
 from spacy.language import Language
 
 from pipeline.errors import ModelMissing
-from pipeline.stages.entities import (
-    Catalogue,
-    annotate,
-    build_nlp,
-    canonicalise,
-    entity_tables,
-    load_catalogue,
-    prepare_text,
-    ruler_patterns,
-)
+from pipeline.stages.catalogue import Catalogue, load_catalogue, ruler_patterns
+from pipeline.stages.entities import annotate, build_nlp, canonicalise, entity_tables, prepare_text
 
 REPO = Path(__file__).resolve().parents[2]
 
