@@ -179,6 +179,7 @@ def _sentences(store: Store, doc_ids: Sequence[str]) -> dict[str, list[tuple[int
 
 def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress: bool = True) -> dict[str, Any]:
     from pipeline.stages import topics as topic_stage
+    from pipeline.stages.chunks import chunk_document
 
     section = settings.section("topics")
     version = f"{topic_stage.STAGE_VERSION}-w{section['chunk_words']}"
@@ -186,7 +187,7 @@ def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress
     for batch in batched(new_docs, BATCH_DOCS * 4):
         results = {}
         for doc in _load(store, batch):
-            chunks = topic_stage.chunk_document(doc.text, words=int(section["chunk_words"]))
+            chunks = chunk_document(doc.text, words=int(section["chunk_words"]))
             results[doc.doc_id] = {"chunks": [{"chunk_idx": i, "text": c} for i, c in enumerate(chunks)]}
         store.write_stage("chunks", version, results)
     rows = store.query("SELECT doc_id, chunk_idx, text, topic_id FROM chunks ORDER BY doc_id, chunk_idx")

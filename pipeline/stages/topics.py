@@ -1,18 +1,18 @@
 """Topics over paragraph-sized chunks with BERTopic, from embeddings computed once by ``pipeline.embed``.
 
-Pure functions: ``chunk_document`` splits a text, ``fit_topics`` fits a seeded BERTopic model (UMAP + HDBSCAN,
-English and domain stop words, KeyBERTInspired labels, outliers reduced) on at most ``sample_size`` chunks and
-assigns the rest with ``transform``. ``fit_and_assign`` embeds only a bounded sample (the sentence model is the
-costly part of the stage), fits on it and places every other chunk by a TF-IDF projection into the same space
-(:class:`~pipeline.stages.projection.TextProjection`). Corpora too small for density clustering fall back to
-KMeans on the raw embeddings, and fewer than ``min_docs`` chunks give one topic, each with a logged message;
-never a crash. ``topic_prob`` is the cosine similarity of a chunk (or its projection) to its topic's embedding.
+Pure functions over the chunks of :mod:`pipeline.stages.chunks`: ``fit_topics`` fits a seeded BERTopic model
+(UMAP + HDBSCAN, English and domain stop words from :mod:`pipeline.stages.topic_words`, KeyBERTInspired labels,
+outliers reduced) on at most ``sample_size`` chunks and assigns the rest with ``transform``. ``fit_and_assign``
+embeds only a bounded sample (the sentence model is the costly part of the stage), fits on it and places every
+other chunk by a TF-IDF projection into the same space (:class:`~pipeline.stages.projection.TextProjection`).
+Corpora too small for density clustering fall back to KMeans on the raw embeddings, and fewer than ``min_docs``
+chunks give one topic, each with a logged message; never a crash. ``topic_prob`` is the cosine similarity of a
+chunk (or its projection) to its topic's embedding.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,63 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.stages.topic_words import clean_for_words, label_for, vectorizer
+
 logger = logging.getLogger(__name__)
 
 STAGE_VERSION = "topics-1"
-# Words frequent in every text of this debate, useless in a topic label.
-DOMAIN_STOP_WORDS = frozenset(
-    {
-        "ai",
-        "artificial",
-        "intelligence",
-        "said",
-        "says",
-        "say",
-        "also",
-        "would",
-        "could",
-        "like",
-        "just",
-        "one",
-        "new",
-        "year",
-        "years",
-        "time",
-        "make",
-        "way",
-        "think",
-        "going",
-        "really",
-        "know",
-        "lot",
-        "get",
-        "got",
-        "use",
-        "used",
-        "us",
-        "https",
-        "http",
-        "www",
-        "com",
-        "html",
-        "thing",
-        "things",
-        "mr",
-        "ms",
-        "isn",
-        "don",
-        "doesn",
-        "didn",
-        "aren",
-        "won",
-        "ve",
-        "ll",
-        "re",
-    }
-)
 KMEANS_BELOW = 150  # fewer chunks than this: KMeans on raw embeddings (HDBSCAN needs density to work with)
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+/\S+")
-_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“‘(\[A-Z0-9])")
 
 
 @dataclass
@@ -113,61 +62,6 @@ def _default_model() -> str:
     return default_model_path()
 
 
-def chunk_document(text: str, *, words: int = 120) -> list[str]:
-    """Split a text into paragraph-sized chunks of about ``words`` words.
-
-    Paragraphs (blank-line separated) shorter than half the target are merged with the next; longer than
-    twice the target are split at sentence ends. Chunk text is taken verbatim from the paragraphs.
-    """
-    pieces: list[str] = []
-    for para in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        para = " ".join(para.split())
-        if not para:
-            continue
-        if len(para.split()) <= 2 * words:
-            pieces.append(para)
-            continue
-        current: list[str] = []
-        for sent in _SENT_END.split(para):
-            current.append(sent)
-            if sum(len(s.split()) for s in current) >= words:
-                pieces.append(" ".join(current))
-                current = []
-        if current:
-            pieces.append(" ".join(current))
-    chunks: list[str] = []
-    buffer = ""
-    for piece in pieces:
-        buffer = f"{buffer}\n\n{piece}" if buffer else piece
-        if len(buffer.split()) >= words // 2:
-            chunks.append(buffer)
-            buffer = ""
-    if buffer:
-        if chunks and len(buffer.split()) < words // 4:
-            chunks[-1] = f"{chunks[-1]}\n\n{buffer}"
-        else:
-            chunks.append(buffer)
-    return chunks
-
-
-def _clean_for_words(text: str) -> str:
-    """Lower-case text without URLs and paths, so link slugs never become topic words."""
-    return _URL.sub(" ", text).lower()
-
-
-def _vectorizer(n: int) -> Any:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-
-    stop = sorted(set(ENGLISH_STOP_WORDS) | set(DOMAIN_STOP_WORDS))
-    return CountVectorizer(
-        stop_words=stop,
-        ngram_range=(1, 2),
-        min_df=2 if n >= 60 else 1,
-        preprocessor=_clean_for_words,
-        token_pattern=r"(?u)\b[a-z][a-z0-9]+(?:-[a-z0-9]+){0,2}\b",
-    )
-
-
 def _build_model(n: int, *, seed: int, kmeans: bool, embedding_model: str) -> Any:
     from bertopic import BERTopic
     from bertopic.dimensionality import BaseDimensionalityReduction
@@ -198,27 +92,12 @@ def _build_model(n: int, *, seed: int, kmeans: bool, embedding_model: str) -> An
         embedding_model=embedding_model,
         umap_model=reducer,
         hdbscan_model=cluster,
-        vectorizer_model=_vectorizer(n),
+        vectorizer_model=vectorizer(n),
         representation_model=KeyBERTInspired(random_state=seed),
         top_n_words=10,
         calculate_probabilities=False,
         verbose=False,
     )
-
-
-def _label(words: list[str]) -> str:
-    """Up to three top words that share no token with an earlier pick ("open source, china, safety")."""
-    picked: list[str] = []
-    seen: set[str] = set()
-    for word in words:
-        tokens = set(word.split())
-        if tokens & seen:
-            continue
-        picked.append(word)
-        seen |= tokens
-        if len(picked) == 3:
-            break
-    return ", ".join(picked) if picked else "(no words)"
 
 
 def _info(model: Any, topic_ids: np.ndarray) -> pd.DataFrame:
@@ -228,7 +107,7 @@ def _info(model: Any, topic_ids: np.ndarray) -> pd.DataFrame:
         if topic_id == -1 and not sizes.get(-1, 0):
             continue
         words = [w for w, _ in (model.get_topic(topic_id) or []) if w]
-        label = "outliers" if topic_id == -1 else _label(words)
+        label = "outliers" if topic_id == -1 else label_for(words)
         rows.append(
             {"topic_id": topic_id, "label": label, "words": " ".join(words), "size": int(sizes.get(topic_id, 0))}
         )
@@ -246,13 +125,13 @@ def _similarity(model: Any, topic_ids: np.ndarray, embeddings: np.ndarray) -> np
 def _single_topic(chunks: list[str], reason: str) -> TopicResult:
     words: list[str] = []
     try:
-        vec = _vectorizer(len(chunks))
+        vec = vectorizer(len(chunks))
         counts = np.asarray(vec.fit_transform(chunks).sum(axis=0)).ravel()
         vocab = vec.get_feature_names_out()
         words = [str(vocab[i]) for i in np.argsort(-counts)[:10]]
     except ValueError:  # empty vocabulary
         pass
-    row = {"topic_id": 0, "label": _label(words), "words": " ".join(words), "size": len(chunks)}
+    row = {"topic_id": 0, "label": label_for(words), "words": " ".join(words), "size": len(chunks)}
     info = pd.DataFrame([row] if chunks else [], columns=list(row))
     logger.warning(reason)
     n = len(chunks)
@@ -346,7 +225,7 @@ def fit_and_assign(
     topic_ids[fit_idx], probs[fit_idx] = result.topic_ids, result.probs
     if result.model is not None:
         projected = (
-            TextProjection(preprocessor=_clean_for_words).fit(sample, vectors).transform([chunks[i] for i in rest])
+            TextProjection(preprocessor=clean_for_words).fit(sample, vectors).transform([chunks[i] for i in rest])
         )
         ids, sims = assign_topics(result.model, [], projected)
         topic_ids[rest], probs[rest] = ids, sims

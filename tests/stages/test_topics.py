@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from pipeline.stages.chunks import chunk_document
+from pipeline.stages.topic_words import DOMAIN_STOP_WORDS
 from pipeline.stages.topics import (
-    DOMAIN_STOP_WORDS,
     STAGE_VERSION,
     TopicResult,
     assign_topics,
-    chunk_document,
     fit_and_assign,
     fit_topics,
     load_topic_model,
