@@ -50,7 +50,8 @@ def load_events(workspace: str | Path | None = None) -> list[Event]:
         path = EVENTS_PATH
     with path.open("rb") as fh:
         rows = tomllib.load(fh).get("events", [])
-    events = [Event(dt.date.fromisoformat(str(r["date"])[:10]), str(r["label"]), str(r.get("note", ""))) for r in rows]
+    events = [Event(dt.date.fromisoformat(str(r["date"])[:10]), str(r["label"]), str(r.get("note", "")))
+              for r in rows]
     return sorted(events, key=lambda e: e.date)
 
 
@@ -66,16 +67,8 @@ def _mark_events(ax: Any, events: Sequence[Event], dates: pd.Series) -> None:
         when = pd.Timestamp(ev.date)
         if lo <= when <= hi:
             ax.axvline(when, color="#555", ls="--", lw=0.8)
-            ax.text(
-                when,
-                1.01,
-                ev.label,
-                rotation=30,
-                fontsize=7,
-                transform=ax.get_xaxis_transform(),
-                ha="left",
-                va="bottom",
-            )
+            ax.text(when, 1.01, ev.label, rotation=30, fontsize=7, transform=ax.get_xaxis_transform(),
+                    ha="left", va="bottom")
 
 
 def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -86,7 +79,8 @@ def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
     return sub.sort_values("date")
 
 
-def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all", events: Sequence[Event] = ()) -> Figure:
+def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
+                         events: Sequence[Event] = ()) -> Figure:
     """Net stance (open share - closed share) per period with its 95% interval as a band."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax = fig.subplots()
@@ -104,7 +98,8 @@ def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all", e
     return fig
 
 
-def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all", events: Sequence[Event] = ()) -> Figure:
+def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all",
+                   events: Sequence[Event] = ()) -> Figure:
     """Endorse and rebut shares of the "open AI is not safe" frame per period, events marked."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax = fig.subplots()
@@ -158,9 +153,8 @@ def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int
     if agg.empty:
         _empty(ax, "actors with attributed sentences")
         return fig
-    colours = [
-        COLOURS["open"] if s > 0.05 else COLOURS["closed"] if s < -0.05 else COLOURS["neutral"] for s in agg.mean_stance
-    ]
+    colours = [COLOURS["open"] if s > 0.05 else COLOURS["closed"] if s < -0.05 else COLOURS["neutral"]
+               for s in agg.mean_stance]
     ax.scatter(agg.mean_stance, agg.actor, s=20 + 8 * agg.n_sentences.clip(upper=100), c=colours, alpha=0.8)
     ax.axvline(0, color="#333", lw=0.6)
     ax.set_xlim(-1.05, 1.05)
@@ -191,11 +185,9 @@ def _png(fig: Figure, path: Path) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-_CSS = (
-    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-    "img{max-width:100%}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
-    "padding:4px;vertical-align:top;text-align:left}.note{color:#555}"
-)
+_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+        "img{max-width:100%}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+        "padding:4px;vertical-align:top;text-align:left}.note{color:#555}")
 
 
 def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Event] | None = None) -> Path:
@@ -204,24 +196,15 @@ def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Even
     (out / "figures").mkdir(parents=True, exist_ok=True)
     events = load_events() if events is None else events
     figures = [
-        (
-            "stance_timeline",
-            "Who is winning the argument: net stance on AI openness",
-            plot_stance_timeline(results.stance_timeline, events=events),
-        ),
-        (
-            "narrative",
-            'The "open AI is not safe" frame: endorsed or rebutted',
-            plot_narrative(results.narrative_timeline, events=events),
-        ),
+        ("stance_timeline", "Who is winning the argument: net stance on AI openness",
+         plot_stance_timeline(results.stance_timeline, events=events)),
+        ("narrative", 'The "open AI is not safe" frame: endorsed or rebutted',
+         plot_narrative(results.narrative_timeline, events=events)),
         ("topics", "What the debate is about: topics over time", plot_topics(results.topics_over_time)),
         ("actors", "Actors on the open-closed axis", plot_actors(results.actor_stance)),
     ]
-    parts = [
-        f"<h2>{html.escape(title)}</h2><img alt='{name}' src='data:image/png;base64,"
-        f"{_png(fig, out / 'figures' / f'{name}.png')}'>"
-        for name, title, fig in figures
-    ]
+    parts = [f"<h2>{html.escape(title)}</h2><img alt='{name}' src='data:image/png;base64,"
+             f"{_png(fig, out / 'figures' / f'{name}.png')}'>" for name, title, fig in figures]
     shifts = results.shifts.head(20)
     evidence = evidence_table(results.sentences, results.documents)
     n_docs = len(results.documents)
@@ -230,10 +213,8 @@ def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Even
         f"<style>{_CSS}</style></head><body><h1>opentide report</h1>"
         f"<p class='note'>{n_docs} documents; generated {dt.date.today().isoformat()}. Events: "
         f"{html.escape(', '.join(f'{e.label} ({e.date})' for e in events))}.</p>{''.join(parts)}"
-        "<h2>Shifts</h2>"
-        + (shifts.to_html(index=False, escape=True) if len(shifts) else "<p>None found.</p>")
-        + "<h2>Evidence sentences</h2>"
-        + evidence.to_html(index=False, escape=True, na_rep="")
+        "<h2>Shifts</h2>" + (shifts.to_html(index=False, escape=True) if len(shifts) else "<p>None found.</p>")
+        + "<h2>Evidence sentences</h2>" + evidence.to_html(index=False, escape=True, na_rep="")
         + "</body></html>"
     )
     path = out / "report.html"

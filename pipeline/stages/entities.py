@@ -20,15 +20,7 @@ from spacy.tokens import Doc, Span
 from pipeline.errors import E_SPACY_MODEL, ModelMissing
 from pipeline.stages import attribution, token_regex
 from pipeline.stages.attribution import words
-from pipeline.stages.catalogue import (
-    QUOTES,
-    SPACE,
-    Catalogue,
-    load_catalogue,
-    ruler_patterns,
-    slugify,
-    surface_key,
-)
+from pipeline.stages.catalogue import QUOTES, SPACE, Catalogue, load_catalogue, ruler_patterns, slugify, surface_key
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +28,17 @@ STAGE_VERSION = "entities-1"
 # NER labels kept for entities outside the catalogue, and the type they get; other labels count only when
 # the catalogue knows the surface (PRODUCT, LAW, NORP ...).
 UNKNOWN_TYPES = {"ORG": "org", "PERSON": "person", "GPE": "place"}
-TITLES = frozenset(
-    words(
-        "ceo cto cfo coo chief president director secretary senator sen. rep. representative dr. mr. ms. "
-        "mrs. professor prof. founder co-founder cofounder chairman chairwoman chair minister "
-        "commissioner vice governor gov. deputy administrator ambassador judge leader speaker analyst "
-        "researcher first lady lawmaker executive head spokesperson spokesman spokeswoman"
-    )
-)
-VERBS = frozenset(
-    words(
-        "says said warns warned claims claimed argues argued tells told writes wrote adds added notes "
-        "noted urges urged slams slammed says: calls called predicts predicted admits admitted launches "
-        "launched unveils unveiled releases released announces announced accuses accused related story"
-    )
-)
+TITLES = frozenset(words(
+    "ceo cto cfo coo chief president director secretary senator sen. rep. representative dr. mr. ms. "
+    "mrs. professor prof. founder co-founder cofounder chairman chairwoman chair minister "
+    "commissioner vice governor gov. deputy administrator ambassador judge leader speaker analyst "
+    "researcher first lady lawmaker executive head spokesperson spokesman spokeswoman"
+))  # fmt: skip
+VERBS = frozenset(words(
+    "says said warns warned claims claimed argues argued tells told writes wrote adds added notes "
+    "noted urges urged slams slammed says: calls called predicts predicted admits admitted launches "
+    "launched unveils unveiled releases released announces announced accuses accused related story"
+))  # fmt: skip
 # Each repetition starts at a separator (or right after a letter) and a token holds no separator, so a
 # string splits one way only: no catastrophic backtracking on long digit runs.
 _VERSION_TAIL = re.compile(

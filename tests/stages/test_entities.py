@@ -21,44 +21,28 @@ def ids(rows: list[dict]) -> set[str]:
     return {r["entity_id"] for r in rows}
 
 
-@pytest.mark.parametrize(
-    "surface",
-    [
-        "HF",
-        "huggingface",
-        "HuggingFace",
-        "Hugging Face's",
-        "Hugging Face’s",
-        "HUGGING FACE",
-        "Hugging Face Inc.",
-        "Warns Hugging Face",
-        "the Hugging Face",
-    ],
-)
+@pytest.mark.parametrize("surface", ["HF", "huggingface", "HuggingFace", "Hugging Face's", "Hugging Face’s",
+                                     "HUGGING FACE", "Hugging Face Inc.", "Warns Hugging Face", "the Hugging Face"])
 def test_aliases_map_to_hugging_face(surface: str, catalogue: Catalogue) -> None:
     assert canonicalise(surface, "ORG", catalogue) == ("hugging-face", "Hugging Face", "org")
 
 
-@pytest.mark.parametrize(
-    ("surface", "label", "expected"),
-    [
-        ("CEO Clement Delangue", "PERSON", "clement-delangue"),
-        ("Clément Delangue", "PERSON", "clement-delangue"),
-        ("the White House", "FAC", "white-house"),
-        ("OpenAI.", "GPE", "openai"),
-        ("Qwen3-Coder", "PERSON", "qwen"),
-        ("Grok 4 Heavy", "PERSON", "grok"),
-        ("U.S. AI", "ORG", "united-states"),
-        ("American", "NORP", "united-states"),
-        ("PRC", "ORG", "china"),
-        ("AI", "GPE", None),
-        ("A.I.", "ORG", None),
-        ("Chinese", "LANGUAGE", None),
-    ],
-)
-def test_canonicalise_cleans_surface_forms(
-    surface: str, label: str, expected: str | None, catalogue: Catalogue
-) -> None:
+@pytest.mark.parametrize(("surface", "label", "expected"), [
+    ("CEO Clement Delangue", "PERSON", "clement-delangue"),
+    ("Clément Delangue", "PERSON", "clement-delangue"),
+    ("the White House", "FAC", "white-house"),
+    ("OpenAI.", "GPE", "openai"),
+    ("Qwen3-Coder", "PERSON", "qwen"),
+    ("Grok 4 Heavy", "PERSON", "grok"),
+    ("U.S. AI", "ORG", "united-states"),
+    ("American", "NORP", "united-states"),
+    ("PRC", "ORG", "china"),
+    ("AI", "GPE", None),
+    ("A.I.", "ORG", None),
+    ("Chinese", "LANGUAGE", None),
+])
+def test_canonicalise_cleans_surface_forms(surface: str, label: str, expected: str | None,
+                                          catalogue: Catalogue) -> None:
     found = canonicalise(surface, label, catalogue)
     assert (found[0] if found else None) == expected
 
@@ -80,9 +64,7 @@ def test_workspace_catalogue_extends_and_overrides(tmp_path: Path) -> None:
     extra.write_text(
         '[opentide-lab]\nname = "Opentide Lab"\ntype = "org"\naliases = ["OTL"]\n\n'
         '[hugging-face]\naliases = ["Huggers"]\n\n[meta]\ndisabled = true\n\n'
-        '[ignore]\nsurfaces = ["Tiny Aya"]\n',
-        encoding="utf-8",
-    )
+        '[ignore]\nsurfaces = ["Tiny Aya"]\n', encoding="utf-8")
     cat = load_catalogue(extra)
     assert canonicalise("OTL", "ORG", cat) == ("opentide-lab", "Opentide Lab", "org")
     assert canonicalise("Huggers", "ORG", cat)[0] == "hugging-face"  # type: ignore[index]
@@ -101,7 +83,8 @@ def test_case_sensitive_aliases_do_not_match_common_words(catalogue: Catalogue) 
 
 
 @pytest.mark.slow
-def test_seed_documents_yield_canonical_top_entities(entity_nlp: Language, catalogue: Catalogue, shared: Path) -> None:
+def test_seed_documents_yield_canonical_top_entities(entity_nlp: Language, catalogue: Catalogue,
+                                                     shared: Path) -> None:
     counts: Counter[str] = Counter()
     texts: set[str] = set()
     for path in sorted((shared / "seeds").glob("*.txt")):
@@ -110,40 +93,28 @@ def test_seed_documents_yield_canonical_top_entities(entity_nlp: Language, catal
         texts |= {r["entity"].casefold() for r in rows}
         assert [s["sent_idx"] for s in speakers] == list(range(len(speakers)))
     top = {eid for eid, _ in counts.most_common(20)}
-    assert {
-        "hugging-face",
-        "clement-delangue",
-        "openai",
-        "meituan",
-        "deepseek",
-        "meta",
-        "china",
-        "united-states",
-    } <= top
+    assert {"hugging-face", "clement-delangue", "openai", "meituan", "deepseek", "meta", "china",
+            "united-states"} <= top
     assert not {"ai", "a.i.", "artificial intelligence"} & texts and "ai" not in counts
 
 
 @pytest.mark.slow
 def test_annotate_strips_titles_possessives_and_ai(entity_nlp: Language, catalogue: Catalogue) -> None:
-    text = (
-        "Open Up or Get Cooked, Warns Hugging Face CEO\n\n"
-        "Hugging Face's CEO Clement Delangue said the AI race is not lost. AI is everywhere in the U.S."
-    )
+    text = ("Open Up or Get Cooked, Warns Hugging Face CEO\n\n"
+            "Hugging Face's CEO Clement Delangue said the AI race is not lost. AI is everywhere in the U.S.")
     rows, _ = annotate(entity_nlp(text), catalogue=catalogue)
     assert ids(rows) == {"hugging-face", "clement-delangue", "united-states"}
     assert {r["text"] for r in rows} >= {"Hugging Face", "Clement Delangue", "U.S."}
-    assert all(text[r["start"] : r["end"]] == r["text"] for r in rows)
+    assert all(text[r["start"]:r["end"]] == r["text"] for r in rows)
 
 
 @pytest.mark.slow
 def test_attribution_of_real_sentences(entity_nlp: Language, catalogue: Catalogue) -> None:
-    text = (
-        "Hugging Face CEO Clement Delangue recently argued that without a return to “open science,” "
-        "the U.S. risks ceding momentum to countries that freely share methods, weights, and benchmarks. "
-        "DeepSeek held over 150,000 exchanges with Claude, according to Anthropic. "
-        "Mensch said there is a replatforming taking place. "
-        "The open models are transparent and verifiable."
-    )
+    text = ("Hugging Face CEO Clement Delangue recently argued that without a return to “open science,” "
+            "the U.S. risks ceding momentum to countries that freely share methods, weights, and benchmarks. "
+            "DeepSeek held over 150,000 exchanges with Claude, according to Anthropic. "
+            "Mensch said there is a replatforming taking place. "
+            "The open models are transparent and verifiable.")
     doc = entity_nlp(text)
     _, speakers = annotate(doc, kind="statement", site="whitehouse.gov", catalogue=catalogue)
     got = [(s["speaker_id"], s["method"]) for s in speakers]
@@ -157,55 +128,33 @@ def test_attribution_of_real_sentences(entity_nlp: Language, catalogue: Catalogu
 
 @pytest.mark.slow
 def test_pronoun_and_multi_sentence_quote_follow_the_speaker(entity_nlp: Language, catalogue: Catalogue) -> None:
-    text = (
-        "Elon Musk attacked OpenAI in a deposition. "
-        "He went so far as to say that nobody had been harmed by Grok. "
-        "“Open models are good. They are the future,” Sam Altman said."
-    )
+    text = ("Elon Musk attacked OpenAI in a deposition. "
+            "He went so far as to say that nobody had been harmed by Grok. "
+            "“Open models are good. They are the future,” Sam Altman said.")
     _, speakers = annotate(entity_nlp(text), catalogue=catalogue)
     assert [s["speaker_id"] for s in speakers] == [None, "elon-musk", "sam-altman", "sam-altman"]
 
 
 def test_entity_tables_counts_months_and_edges() -> None:
-    mentions = pd.DataFrame(
-        [
-            ("d1", 0, "openai", "OpenAI", "org"),
-            ("d1", 0, "meta", "Meta", "org"),
-            ("d1", 1, "openai", "OpenAI", "org"),
-            ("d2", 0, "openai", "OpenAI", "org"),
-            ("d2", 0, "meta", "Meta", "org"),
-            ("d3", 0, "china", "China", "country"),
-        ],
-        columns=["doc_id", "sent_idx", "entity_id", "entity", "label"],
-    )
+    mentions = pd.DataFrame([
+        ("d1", 0, "openai", "OpenAI", "org"), ("d1", 0, "meta", "Meta", "org"),
+        ("d1", 1, "openai", "OpenAI", "org"), ("d2", 0, "openai", "OpenAI", "org"),
+        ("d2", 0, "meta", "Meta", "org"), ("d3", 0, "china", "China", "country"),
+    ], columns=["doc_id", "sent_idx", "entity_id", "entity", "label"])
     docs = pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "published": ["2025-01-05", "2025-02-10", None]})
     out = entity_tables(mentions, docs)
     ents = out["entities"].set_index("entity_id")
-    assert list(out["entities"].columns) == [
-        "entity",
-        "entity_id",
-        "label",
-        "mentions",
-        "documents",
-        "first_seen",
-        "last_seen",
-    ]
+    assert list(out["entities"].columns) == ["entity", "entity_id", "label", "mentions", "documents",
+                                             "first_seen", "last_seen"]
     assert ents.loc["openai", ["mentions", "documents", "first_seen", "last_seen"]].tolist() == [
-        3,
-        2,
-        "2025-01-05",
-        "2025-02-10",
-    ]
+        3, 2, "2025-01-05", "2025-02-10"]
     monthly = out["entity_mentions_monthly"]
     assert monthly[monthly.entity_id == "openai"][["period", "mentions"]].values.tolist() == [
-        ["2025-01-01", 2],
-        ["2025-02-01", 1],
-    ]
+        ["2025-01-01", 2], ["2025-02-01", 1]]
     assert "china" not in set(monthly.entity_id)  # undated documents have no month
     edges = out["entity_edges"]
     assert edges[["source", "target", "weight", "documents", "scope"]].values.tolist() == [
-        ["meta", "openai", 2, 2, "sentence"]
-    ]
+        ["meta", "openai", 2, 2, "sentence"]]
     assert entity_tables(mentions, docs, scope="document")["entity_edges"]["weight"].tolist() == [2]
 
 
