@@ -159,11 +159,15 @@ class Store:
         row = self.conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return _row_to_doc(row) if row else None
 
-    def text_lengths(self, doc_ids: Iterable[str]) -> dict[str, int]:
-        """Characters of text per document, for the given ids that are stored."""
-        wanted = set(doc_ids)
-        rows = self.conn.execute("SELECT doc_id, length(text) FROM documents")
-        return {d: int(n or 0) for d, n in rows if d in wanted}
+    def text_lengths(self, doc_ids: Iterable[str], *, per_query: int = 500) -> dict[str, int]:
+        """Characters of text per document, for the given ids that are stored (only their rows are read)."""
+        ids = list(dict.fromkeys(doc_ids))
+        out: dict[str, int] = {}
+        for start in range(0, len(ids), per_query):  # within SQLite's limit on bound parameters
+            part = ids[start : start + per_query]
+            sql = f"SELECT doc_id, length(text) FROM documents WHERE doc_id IN ({','.join('?' * len(part))})"
+            out.update((d, int(n or 0)) for d, n in self.conn.execute(sql, part))
+        return out
 
     def iter_documents(self, *, where: str = "1=1", params: Sequence[Any] = ()) -> Iterator[Document]:
         for row in self.conn.execute(f"SELECT * FROM documents WHERE {where} ORDER BY doc_id", params):

@@ -26,3 +26,7 @@ def test_store_text_lengths(tmp_path: Path) -> None:
         store.add_document(Document.create(text="four score and seven", url="https://example.org/a"))
         (doc_id,) = [d.doc_id for d in store.iter_documents()]
         assert store.text_lengths([doc_id, "missing"]) == {doc_id: 20}
+        store.add_document(Document.create(text="years ago", url="https://example.org/b"))
+        ids = [d.doc_id for d in store.iter_documents()]
+        lengths = {d: len(store.get_document(d).text) for d in ids}  # type: ignore[union-attr]
+        assert store.text_lengths([*ids, "missing", ids[0]], per_query=1) == lengths  # one id per query
