@@ -53,12 +53,12 @@ def classify(
         # unnamed target and a head sure enough of `neutral` that no encoder answer could lift the sentence
         # over the gate: it stays gated, the encoder pass is skipped and the head's probabilities stand
         gated = (keyword < relevance_threshold) & ((1 - w) * (1 - p_stance[:, 2]) + w < relevance_threshold)
-        known = tuned_probs or {}
-        run = [int(k) for k in np.flatnonzero(~gated)]
-        for k in run:
+        known, run = tuned_probs or {}, []
+        for k in map(int, np.flatnonzero(~gated)):
             if texts[k] in known:
                 t_stance[k], t_frame[k] = known[texts[k]]
-        run = [k for k in run if texts[k] not in known]
+            else:
+                run.append(k)
         if run:
             t_stance[run], t_frame[run] = head.tuned.predict_proba([texts[i] for i in run])
         p_stance, p_frame = (1 - w) * p_stance + w * t_stance, (1 - w) * p_frame + w * t_frame
