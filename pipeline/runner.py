@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from pipeline.document import Document
-from pipeline.embed import Embedder, limit_threads
+from pipeline.embed import Embedder, autocast, limit_threads
 from pipeline.settings import Settings
 from pipeline.stages import nlp as nlp_stage
 from pipeline.store import Store
@@ -40,6 +40,7 @@ def make_embedder(settings: Settings) -> Embedder:
         cache_dir=settings.path("workspace", "cache_dir") / "embeddings",
         batch_size=int(a["batch_size"]),
         threads=int(a["model_threads"]),
+        precision=str(a["precision"]),
     )
 
 
@@ -205,14 +206,15 @@ def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress
         return {"topic_chunks": len(todo), "topic_method": "assigned"}
     texts = [r["text"] for r in rows]
     limit_threads(int(settings.section("analysis")["model_threads"]))
-    result = topic_stage.fit_and_assign(
-        texts,
-        embedder.encode,
-        seed=int(section["seed"]),
-        min_docs=int(section["min_docs"]),
-        sample_size=int(section["sample_size"]),
-        embedding_model=embedder.model_path,
-    )
+    with autocast(embedder.precision):  # BERTopic's own pass over the topic words too
+        result = topic_stage.fit_and_assign(
+            texts,
+            embedder.encode,
+            seed=int(section["seed"]),
+            min_docs=int(section["min_docs"]),
+            sample_size=int(section["sample_size"]),
+            embedding_model=embedder.model_path,
+        )
     shutil.rmtree(model_dir, ignore_errors=True)  # a fallback fit saves no model: never keep a stale one
     result.save(model_dir, embedding_model=embedder.model_path)
     store.set_chunk_topics(

@@ -29,6 +29,8 @@ DEFAULTS_PATH = Path(__file__).with_name("default_settings.toml")
 WORKSPACE_FILE = "opentide.toml"
 # Sections whose keys are open-ended (users add their own entries).
 OPEN_SECTIONS = {"entities"}
+# Settings that take one of a few words.
+CHOICES = {"analysis.precision": ("auto", "fp32", "bf16"), "analysis.engine": ("local", "dask")}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -66,6 +68,12 @@ def _merge(defaults: dict[str, Any], override: dict[str, Any], path: Path) -> di
             default = defaults[section].get(key)
             if default is not None and not _same_kind(default, value):
                 expected = type(default).__name__
+                raise SettingsError(
+                    E_SETTINGS_TYPE.format(key=f"{section}.{key}", path=path, expected=expected, got=value)
+                )
+            choices = CHOICES.get(f"{section}.{key}")
+            if choices and value not in choices:
+                expected = "one of " + ", ".join(repr(c) for c in choices)
                 raise SettingsError(
                     E_SETTINGS_TYPE.format(key=f"{section}.{key}", path=path, expected=expected, got=value)
                 )

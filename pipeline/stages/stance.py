@@ -52,7 +52,8 @@ class StanceStage:
 
     @property
     def version(self) -> str:
-        return f"{stage_version(self.head)}-w{self.window}"
+        precision = "" if self.embedder.precision == "fp32" else f"-{self.embedder.precision}"
+        return f"{stage_version(self.head)}-w{self.window}{precision}"
 
     def _candidates(self, items: list[tuple[int, str]]) -> list[bool]:
         """Which sentences of one document to classify: those near a sentence naming the target."""
@@ -74,7 +75,16 @@ class StanceStage:
         shared = self._shared()
         embeddings = self.embedder.encode(texts, compute=shared)
         probs = shared.take() if shared is not None else None
-        rows = iter(classify(texts, embeddings, head=self.head, relevance_threshold=self.threshold, tuned_probs=probs))
+        rows = iter(
+            classify(
+                texts,
+                embeddings,
+                head=self.head,
+                relevance_threshold=self.threshold,
+                tuned_probs=probs,
+                precision=self.embedder.precision,
+            )
+        )
         out: dict[str, dict[str, list[dict[str, Any]]]] = {
             d: {"sentence_stance": [], "document_stance": []} for d in sentences
         }

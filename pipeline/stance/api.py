@@ -26,7 +26,9 @@ def stance_jsonl(
     """Read lines ``{"id", "text", ...}``; write each plus ``stance``, ``stance_score``, ``frame``; return the count."""
     rows = read_jsonl(Path(in_path))
     texts = [clean_sentence(str(r.get("text", ""))) for r in rows]
-    preds = classify(texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold)
+    preds = classify(
+        texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold, precision=embedder.precision
+    )
     with Path(out_path).open("w", encoding="utf-8") as fh:
         for row, p in zip(rows, preds):
             out = {**row, "stance": p["stance"], "stance_score": p["stance_score"], "frame": p["frame"]}
@@ -57,7 +59,9 @@ def evaluate_jsonl(
     """
     rows = [r for r in read_jsonl(Path(path)) if "text" in r and "stance" in r]
     texts = [clean_sentence(str(r["text"])) for r in rows]
-    preds = classify(texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold)
+    preds = classify(
+        texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold, precision=embedder.precision
+    )
     tgt = head.target
     stance = evaluate([r["stance"] for r in rows], [p["stance"] for p in preds], labels=tgt.stance_labels)
     parts = [stance.text(title=f"stance ({tgt.name}, {len(rows)} sentences from {Path(path).name})")]

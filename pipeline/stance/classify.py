@@ -10,7 +10,7 @@ out-of-fold training predictions (the probabilities themselves stay calibrated).
 fine-tuned encoder (``head.tuned``), its probabilities are mixed in with weight ``[tuning] weight``; the
 stance is the argmax of the mixture and a frame is named when P(none) < 0.5 (then the likeliest frame); the
 encoder is not run on sentences that would be gated whatever it said (they keep the head's probabilities), nor
-on those whose encoder figures the caller already has.
+on those whose encoder figures the caller already has; it runs in ``precision`` (the embedder's).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from pipeline.embed import autocast
 from pipeline.stance.io import Head
 
 CODE_VERSION = "3"
@@ -36,6 +37,7 @@ def classify(
     head: Head,
     relevance_threshold: float = 0.5,
     tuned_probs: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    precision: str = "fp32",
 ) -> list[dict]:
     """One dict per text: relevance, stance, stance_score, frame, p_open, p_closed, p_neutral.
 
@@ -60,7 +62,8 @@ def classify(
             else:
                 run.append(k)
         if run:
-            t_stance[run], t_frame[run] = head.tuned.predict_proba([texts[i] for i in run])
+            with autocast(precision):
+                t_stance[run], t_frame[run] = head.tuned.predict_proba([texts[i] for i in run])
         p_stance, p_frame = (1 - w) * p_stance + w * t_stance, (1 - w) * p_frame + w * t_frame
         stance_idx = p_stance.argmax(1)
         # two steps: a frame is named when "none" is less likely than not, then the likeliest one

@@ -27,6 +27,7 @@ class Encoder(Protocol):
     """What the stance stage needs from an embedder (``pipeline.embed.Embedder`` fits)."""
 
     model_id: str
+    precision: str  # "fp32" or "bf16": what the fine-tuned encoder runs in too
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 

@@ -43,7 +43,7 @@ CLEAR = [
 
 def test_packaged_openness_head_labels_clear_sentences(embedder, openness_head) -> None:  # noqa: ANN001
     texts = [t for t, _, _ in CLEAR]
-    rows = classify(texts, embedder.encode(texts), head=openness_head)
+    rows = classify(texts, embedder.encode(texts), head=openness_head, precision=embedder.precision)
     got = [(r["stance"], r["frame"]) for r in rows]
     assert got == [(s, f) for _, s, f in CLEAR]
     assert rows[0]["stance_score"] > 0.3 and rows[2]["stance_score"] < -0.3
@@ -55,7 +55,7 @@ def test_seed_documents_are_open(embedder, openness_head, shared_dir) -> None:  
     assert len(seeds) == 4
     for path in seeds:
         sents = split_sentences(path.read_text(encoding="utf-8"))
-        rows = classify(sents, embedder.encode(sents), head=openness_head)
+        rows = classify(sents, embedder.encode(sents), head=openness_head, precision=embedder.precision)
         doc = document_stance(rows, sents)
         assert doc["stance"] == "open", (path.name, doc)
         assert doc["stance_score"] > 0 and len(doc["evidence"]) == 3
@@ -80,7 +80,7 @@ def test_regulation_target_loads_and_predicts(embedder) -> None:  # noqa: ANN001
         "Regulating AI now would stifle innovation and hand our lead to competitors abroad.",
         "The cafeteria opens at noon.",
     ]
-    rows = classify(texts, embedder.encode(texts), head=head)
+    rows = classify(texts, embedder.encode(texts), head=head, precision=embedder.precision)
     assert [r["stance"] for r in rows] == ["pro", "anti", "neutral"]
     assert rows[1]["frame"] == "endorse"
     assert rows[0]["stance_score"] > 0 > rows[1]["stance_score"]
@@ -88,7 +88,8 @@ def test_regulation_target_loads_and_predicts(embedder) -> None:  # noqa: ANN001
 
 def test_encoder_skips_only_sentences_gated_whatever_it_says(embedder, openness_head, monkeypatch) -> None:  # noqa: ANN001
     texts = [t for t, _, _ in CLEAR]
-    full = classify(texts, embedder.encode(texts), head=openness_head, relevance_threshold=0.0)  # nothing gated
+    vectors, precision = embedder.encode(texts), embedder.precision
+    full = classify(texts, vectors, head=openness_head, relevance_threshold=0.0, precision=precision)  # nothing gated
     seen: list[str] = []
     predict = openness_head.tuned.predict_proba
 
@@ -97,7 +98,7 @@ def test_encoder_skips_only_sentences_gated_whatever_it_says(embedder, openness_
         return predict(batch)
 
     monkeypatch.setattr(openness_head.tuned, "predict_proba", spy)
-    gated = classify(texts, embedder.encode(texts), head=openness_head)
+    gated = classify(texts, embedder.encode(texts), head=openness_head, precision=embedder.precision)
     assert "The committee will meet again in the spring to review the budget." not in seen
     assert all(t in seen for t, stance, _ in CLEAR if stance != "neutral")
     for text, a, b in zip(texts, full, gated):
