@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import html
+import os
 import re
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 NAV = """<header><nav class="menu"><a href="/">Home</a> | <a href="/briefing-room/">Briefing Room</a> |
 <a href="/issues/">Issues</a> | <a href="/about/">About</a> | <a href="/contact/">Contact us</a></nav></header>"""
@@ -180,3 +182,46 @@ def sitemap_index(base: str, paths: Iterable[str]) -> str:
     return (
         f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'
     )
+
+
+XXE = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>&xxe;</title><item><link>http://127.0.0.1:1/x</link></item></channel></rss>"""
+BROKEN_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage"
+LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
+<urlset><url><loc>&lol2;</loc></url></urlset>"""
+
+
+def hostile_site(site: TestSite, shared: Path, *, stall: float, big_mb: int, bomb_mb: int) -> dict[str, str]:
+    """Every fault the collector must survive, by name -> URL: a ``stall``-second wait, a ``big_mb`` MB page, a
+    ``bomb_mb`` MB gzip bomb, a redirect loop, a robots-disallowed page, XXE and entity-expansion XML, a 429
+    that answers after its Retry-After, binary, empty and unparseable bodies. Two pages (ok, busy) are good."""
+    pages = pages_from_shared(shared, 3)
+
+    def busy_then_ok(handler: Any, route: Route) -> bool:  # 429 with Retry-After first, the page after
+        if site.hits["/busy"] == 1:
+            handler._send(429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down")
+            return True
+        return False
+
+    urls = {
+        "ok": site.add("/ok", pages[0][2]),
+        "busy": site.add("/busy", pages[1][2], handler=busy_then_ok),
+        "private": site.add("/private/secret", pages[2][2]),
+        "slow": site.add("/slow", pages[2][2], delay=stall),
+        "big": site.add("/big", lambda: (b"<p>" + b"a" * 65536 + b"</p>" for _ in range(16 * big_mb))),
+        "bomb": site.add("/bomb", gzip_bomb(bomb_mb), headers={"Content-Encoding": "gzip"}),
+        "loop": site.add("/loop-a", status=302, headers={"Location": "/loop-b"}),
+        "binary": site.add("/binary", os.urandom(50_000)),
+        "empty": site.add("/empty", b""),
+        "blank": site.add("/blank", "<html><body><nav><a href='/'>Home</a></nav></body></html>"),
+        "bad_feed": site.add("/bad-feed", b"<?xml version='1.0'?><rss><channel><item><link>http://x",
+                             content_type="application/rss+xml"),
+        "xxe": site.add("/xxe-feed", XXE, content_type="application/rss+xml"),
+        "laughs": site.add("/laughs.xml", LAUGHS, content_type="application/xml"),
+        "bad_pdf": site.add("/broken.pdf", BROKEN_PDF, content_type="application/pdf"),
+        "image": site.add("/logo.png", b"\x89PNG\r\n\x1a\n" + os.urandom(2000), content_type="image/png"),
+        "missing": site.url("/nowhere"),
+    }  # fmt: skip
+    site.add("/loop-b", status=302, headers={"Location": "/loop-a"})
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    return urls

@@ -2,64 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
-from httpsite import Route, TestSite, gzip_bomb, pages_from_shared
+from httpsite import Route, TestSite, gzip_bomb, hostile_site
 
 from pipeline.collect import collect
 from pipeline.collect.fetch import Fetcher, FetchOptions
 from pipeline.errors import InputRejected
 from pipeline.store import Store
 
-XXE = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<rss version="2.0"><channel><title>&xxe;</title><item><link>http://127.0.0.1:1/x</link></item></channel></rss>"""
-BROKEN_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage"
-LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
-<urlset><url><loc>&lol2;</loc></url></urlset>"""
-
-
-def hostile_site(site: TestSite, shared: Path) -> dict[str, str]:
-    pages = pages_from_shared(shared, 3)
-
-    def busy_then_ok(handler: Any, route: Route) -> bool:  # 429 with Retry-After first, the page after
-        if site.hits["/busy"] == 1:
-            handler._send(429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow down")
-            return True
-        return False
-
-    urls = {
-        "ok": site.add("/ok", pages[0][2]),
-        "busy": site.add("/busy", pages[1][2], handler=busy_then_ok),
-        "private": site.add("/private/secret", pages[2][2]),
-        "slow": site.add("/slow", pages[2][2], delay=3.0),
-        "big": site.add("/big", lambda: (b"<p>" + b"a" * 65536 + b"</p>" for _ in range(2000))),
-        "bomb": site.add("/bomb", gzip_bomb(20), headers={"Content-Encoding": "gzip"}),
-        "loop": site.add("/loop-a", status=302, headers={"Location": "/loop-b"}),
-        "binary": site.add("/binary", os.urandom(50_000)),
-        "empty": site.add("/empty", b""),
-        "blank": site.add("/blank", "<html><body><nav><a href='/'>Home</a></nav></body></html>"),
-        "bad_feed": site.add("/bad-feed", b"<?xml version='1.0'?><rss><channel><item><link>http://x",
-                             content_type="application/rss+xml"),
-        "xxe": site.add("/xxe-feed", XXE, content_type="application/rss+xml"),
-        "laughs": site.add("/laughs.xml", LAUGHS, content_type="application/xml"),
-        "bad_pdf": site.add("/broken.pdf", BROKEN_PDF, content_type="application/pdf"),
-        "image": site.add("/logo.png", b"\x89PNG\r\n\x1a\n" + os.urandom(2000), content_type="image/png"),
-        "missing": site.url("/nowhere"),
-    }  # fmt: skip
-    site.add("/loop-b", status=302, headers={"Location": "/loop-a"})
-    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
-    return urls
-
 
 def test_hostile_site_faults_are_recorded_and_the_rest_is_stored(
     site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any]
 ) -> None:
-    urls = hostile_site(site, shared)
+    urls = hostile_site(site, shared, stall=3.0, big_mb=128, bomb_mb=20)
     settings = {**fast_settings, "max_bytes": 1_000_000}
     start = time.monotonic()
     report = collect(store, urls=list(urls.values()), settings=settings, raw_dir=tmp_path / "r", progress=False)
