@@ -7,6 +7,7 @@
     python bench/eval_stance.py --only dev,docs --tuned   # every fit also fine-tunes the encoder (slow)
     python bench/eval_stance.py --only windows  # the saved docs rows again, for each `prefilter_window`
     python bench/eval_stance.py --only precision  # the packaged model in fp32 and bf16: time, label agreement
+    python bench/eval_stance.py --only frames   # the packaged model on eval_frames6.jsonl (real risk sentences)
 
 All heads here are trained in-process (never the packaged file) so that no figure sees its own test data:
 ``dev`` trains without dev sentences; ``cv5`` adds 4/5 of dev per fold; ``docs`` trains, for each fold of NTIA
@@ -252,6 +253,19 @@ def run_windows(tgt: Target, root: Path, windows: tuple[int, ...] = (-1, 0, 1, 2
     return out
 
 
+def run_frames(tgt: Target, emb: Embedder) -> dict:
+    """The packaged model on the target's ``eval_frames6.jsonl``: 250 real corpus sentences naming the target and
+    a risk or safety word, labelled by two annotators working blind (97% agreement), never trained on."""
+    path = tgt.folder / "eval_frames6.jsonl"
+    if not path.is_file():
+        return {}
+    rows = load_examples(tgt, files=[path])
+    texts = [e.text for e in rows]
+    out = sentence_scores(tgt, load_head(tgt.name), texts, [e.stance for e in rows], [e.frame for e in rows], emb)
+    print(out["report"])
+    return out
+
+
 def run_precision(tgt: Target, dev: list[dict], root: Path) -> dict:
     """The packaged model (embedding + fine-tuned encoder, no cache) in fp32 and in bf16 on the dev sentences and
     the NTIA dev comments' sentences that name the target: seconds, label agreement, score differences, dev F1."""
@@ -317,6 +331,8 @@ def main() -> None:
             results["docs"] = run_docs(tgt, examples, emb, root)
         elif part == "windows":
             results["windows"] = run_windows(tgt, root)
+        elif part == "frames":
+            results["frames"] = run_frames(tgt, emb)
         elif part == "precision":
             results["precision"] = run_precision(tgt, dev, root)
         elif part == "tune":
