@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 from collections import Counter
 from pathlib import Path
@@ -102,12 +103,23 @@ def train_target(
     if tuned_file is not None and tune:
         tuned = fit_tuned(tgt, examples, model_path=str(getattr(embedder, "model_path", "")) or None)
         meta["tuning"] = {k: v for k, v in tgt.tuning.items() if k != "enabled"}
+    elif tuned_file is not None and tuned_file.is_file():  # head refitted beside the encoder already there
+        meta["tuning"] = {k: v for k, v in tgt.tuning.items() if k != "enabled"}
+        meta["tuning"]["kept"] = {"encoder_data_hash": _encoder_data_hash(tuned_file)}
     sha = save_head(model, path or tgt.head_path, meta=meta) if save else ""
     if tuned is not None and tuned_file is not None and save:
         tuned_path = Path(path).with_name(tuned_file.name) if path else tuned_file
         tuned.save(tuned_path, meta={"target": tgt.name, "data_hash": meta["data_hash"]})
         logger.info("saved fine-tuned encoder %s", tuned_path)
     return Head(model, tgt, meta, sha, tuned)
+
+
+def _encoder_data_hash(path: Path) -> str:
+    """The training-data hash a fine-tuned encoder file records (empty when it records none)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        return str(json.loads((fh.metadata() or {}).get("meta", "{}")).get("data_hash", ""))
 
 
 def fit_tuned(tgt: Target, examples: list[Example], *, model_path: str | None = None) -> TunedClassifier:
