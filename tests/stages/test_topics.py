@@ -13,11 +13,13 @@ from pipeline.stages.topic_words import DOMAIN_STOP_WORDS
 from pipeline.stages.topics import (
     STAGE_VERSION,
     TopicResult,
+    _cache_umap_jit,
     assign_topics,
     fit_and_assign,
     fit_topics,
     load_topic_model,
     sample_indices,
+    warm_jit,
 )
 
 
@@ -145,3 +147,16 @@ def test_safetensors_round_trip(real: tuple[list[str], np.ndarray, TopicResult],
     ids, probs = assign_topics(loaded, chunks, embeddings)
     assert len(ids) == len(chunks) and (ids >= 0).all() and ((probs >= 0) & (probs <= 1)).all()
     assert (ids == result.topic_ids).mean() >= 0.75
+
+
+def test_umap_functions_compile_into_numba_cache() -> None:
+    """The layout epoch (renamed `_nb_...` in umap-learn 0.5.8) and friends are cached, and warm_jit runs."""
+    from numba.core.caching import NullCache
+    from umap import layouts, umap_
+
+    _cache_umap_jit()
+    epoch = getattr(layouts, "_nb_optimize_layout_euclidean_single_epoch", None)
+    epoch = epoch if epoch is not None else layouts._optimize_layout_euclidean_single_epoch
+    for fn in (epoch, umap_.smooth_knn_dist, umap_.compute_membership_strengths):
+        assert not isinstance(fn._cache, NullCache), fn
+    assert warm_jit() >= 0.0

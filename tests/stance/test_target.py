@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 
 import pytest
 
 from pipeline.stance.errors import TargetError
 from pipeline.stance.target import TARGETS_DIR, load_target, packaged_targets
+from pipeline.stance.train import train_target
 
 
 def test_packaged_targets_load() -> None:
@@ -29,3 +32,19 @@ def test_target_loads_from_a_workspace_folder(tmp_path) -> None:  # noqa: ANN001
 def test_unknown_target_says_what_exists() -> None:
     with pytest.raises(TargetError, match="openness"):
         load_target("no-such-target")
+
+
+@pytest.mark.slow
+def test_a_head_refitted_beside_an_encoder_records_which_encoder(tmp_path, embedder) -> None:  # noqa: ANN001
+    """`train --no-tune` keeps the encoder file: the head's provenance says so, with the encoder's data hash."""
+    src = TARGETS_DIR / "openness"
+    toml = (src / "target.toml").read_text(encoding="utf-8")
+    toml = re.sub(r"(?ms)^training = \[.*?^\]", 'training = ["train_pairs6.jsonl"]', toml)
+    (tmp_path / "target.toml").write_text(toml, encoding="utf-8")
+    for name in ("train_pairs6.jsonl", "encoder.safetensors"):  # our own written sentences: no ../shared needed
+        shutil.copy(src / name, tmp_path / name)
+    head = train_target(tmp_path, embedder=embedder, tune=False)
+    kept = head.meta["tuning"]["kept"]
+    shipped = json.loads((src / "head.json").read_text(encoding="utf-8"))["meta"]["tuning"]["kept"]
+    assert kept == shipped and len(kept["encoder_data_hash"]) == 16
+    assert head.meta["n_examples"] == 160 and (tmp_path / "head.json").is_file()
