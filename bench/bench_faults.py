@@ -1,7 +1,7 @@
 """The hostile-site check at full size with the packaged [collect] settings: a 40 s stall, a 200 MB page, a 1 GB
 gzip bomb, a redirect loop, a robots-disallowed page, XXE and entity-expansion feeds, a 429 that answers after
 its Retry-After, binary, empty and broken bodies, served on 127.0.0.1. Prints the wall time, the peak memory of
-the process (resident, sampled), what was stored and rejected, and what a second collect adds.
+the process tree (resident, sampled), what was stored and rejected, and what a second collect adds.
 
     python bench/bench_faults.py [--stall 40] [--big-mb 200] [--bomb-mb 1024] [--shared ../shared]
 """
@@ -12,7 +12,6 @@ import argparse
 import logging
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,19 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "collect"))
 
+from bench_analyze import PeakMemory  # noqa: E402  (bench/ is the script's folder)
 from httpsite import TestSite, hostile_site  # noqa: E402
 
 from pipeline.collect import collect  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 from pipeline.store import Store  # noqa: E402
-
-
-def peak_rss(stop: threading.Event, out: list[int]) -> None:
-    import psutil
-
-    me = psutil.Process()
-    while not stop.wait(0.05):
-        out[0] = max(out[0], me.memory_info().rss)
 
 
 def main() -> None:
@@ -50,18 +42,15 @@ def main() -> None:
     print(f"site built in {time.perf_counter() - t0:.1f} s: {len(urls)} URLs")
     site.start()
     settings = load_settings(ROOT).section("collect")  # the packaged defaults: politeness delay, 30 s timeout
-    peak, stop = [0], threading.Event()
-    sampler = threading.Thread(target=peak_rss, args=(stop, peak), daemon=True)
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.sqlite") as store:
-        sampler.start()
-        start = time.perf_counter()
-        report = collect(store, urls=list(urls.values()), settings=settings, raw_dir=Path(tmp) / "raw", progress=False)
-        took = time.perf_counter() - start
-        stop.set()
-        sampler.join()
+        with PeakMemory() as memory:
+            start = time.perf_counter()
+            report = collect(store, urls=list(urls.values()), settings=settings, raw_dir=Path(tmp) / "raw",
+                             progress=False)
+            took = time.perf_counter() - start
         stored = sorted(k for k, u in urls.items() if store.query("SELECT 1 FROM locations WHERE location = ?", (u,)))
         codes = {row["location"]: row["code"] for row in store.rejections()}
-        print(f"collect: {took:.1f} s, peak memory {peak[0] / 2**20:.0f} MB, exit code {report.exit_code}")
+        print(f"collect: {took:.1f} s, peak memory {memory.peak / 2**20:.0f} MB, exit code {report.exit_code}")
         print(f"stored: {stored} (hits on /busy: {site.hits['/busy']}, on the disallowed page: "
               f"{site.hits['/private/secret']})")
         print("rejected: " + ", ".join(f"{k}={codes.get(u, '-')}" for k, u in urls.items() if k not in stored))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.embed import PRECISIONS
 from pipeline.errors import (
     E_SETTINGS_KEY,
     E_SETTINGS_PARSE,
@@ -30,7 +31,7 @@ WORKSPACE_FILE = "opentide.toml"
 # Sections whose keys are open-ended (users add their own entries).
 OPEN_SECTIONS = {"entities"}
 # Settings that take one of a few words.
-CHOICES = {"analysis.precision": ("auto", "fp32", "bf16"), "analysis.engine": ("local", "dask")}
+CHOICES = {"analysis.precision": PRECISIONS, "analysis.engine": ("local", "dask")}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
