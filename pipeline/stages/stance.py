@@ -18,6 +18,7 @@ import numpy as np
 
 from pipeline.embed import Embedder
 from pipeline.stance import DocumentRule, classify, document_stance, load_head, stage_version
+from pipeline.stance.data import clean_sentence
 from pipeline.stance.shared import SharedPass, max_seq_length, supports
 
 
@@ -68,8 +69,9 @@ class StanceStage:
         tgt = self.head.target
         unseen = {"relevance": 0.0, "stance": tgt.neutral, "stance_score": 0.0, "frame": tgt.frame_none}
         unseen |= {"p_open": 0.0, "p_closed": 0.0, "p_neutral": 1.0}
-        flat = []  # (doc_id, sent_idx, text, classify?)
+        flat = []  # (doc_id, sent_idx, text, classify?): the text cleaned as `opentide stance` and training clean it
         for doc_id, items in sentences.items():
+            items = [(i, clean_sentence(t)) for i, t in items]
             flat += [(doc_id, i, t, keep) for (i, t), keep in zip(items, self._candidates(items))]
         texts = [t for _, _, t, keep in flat if keep]
         shared = self._shared()

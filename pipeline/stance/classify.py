@@ -3,8 +3,11 @@
 Columns ``p_open``, ``p_closed``, ``p_neutral`` hold the probabilities of the target's positive, negative and
 neutral labels (for ``openness`` exactly open/closed/neutral; for ``regulation`` pro/anti/neutral), and
 ``stance_score = p_positive - p_negative`` in [-1, 1]. ``relevance`` is ``max(keyword relevance, 1 - p_neutral)``:
-1 when a strong target pattern matches, 0.5 for a weak one in target context. A sentence whose relevance is
-below ``relevance_threshold`` is gated: stance neutral, frame none, score 0 (its probabilities are kept).
+keyword relevance is 1 when a strong target pattern matches, 0.5 for a weak one in target context. A sentence
+that no pattern names needs more of the model: ``1 - p_neutral >= [relevance] unmatched`` (the target's), and
+its model relevance is scaled by ``relevance_threshold / unmatched`` so that the threshold still decides. A
+sentence whose relevance is below ``relevance_threshold`` is gated: stance neutral, frame none, score 0 (its
+probabilities are kept).
 Labels are the argmax of the calibrated log-probabilities plus per-class offsets fitted for macro-F1 on
 out-of-fold training predictions (the probabilities themselves stay calibrated). When the target has a
 fine-tuned encoder (``head.tuned``), its probabilities are mixed in with weight ``[tuning] weight``; the
@@ -22,7 +25,7 @@ import numpy as np
 from pipeline.embed import autocast
 from pipeline.stance.io import Head
 
-CODE_VERSION = "3"
+CODE_VERSION = "4"
 
 
 def stage_version(head: Head) -> str:
@@ -49,12 +52,13 @@ def classify(
     model, tgt = head.model, head.target
     p_stance, p_frame = model.predict_proba(texts, embeddings)
     keyword = model.keyword_relevance(texts)
+    need = max(relevance_threshold, tgt.unmatched)  # what the model alone must reach for an unnamed target
     if head.tuned is not None:
         w = head.tuned.config.weight
         t_stance, t_frame = p_stance.copy(), p_frame.copy()
         # unnamed target and a head sure enough of `neutral` that no encoder answer could lift the sentence
         # over the gate: it stays gated, the encoder pass is skipped and the head's probabilities stand
-        gated = (keyword < relevance_threshold) & ((1 - w) * (1 - p_stance[:, 2]) + w < relevance_threshold)
+        gated = (keyword < relevance_threshold) & ((1 - w) * (1 - p_stance[:, 2]) + w < need)
         known, run = tuned_probs or {}, []
         for k in map(int, np.flatnonzero(~gated)):
             if texts[k] in known:
@@ -72,7 +76,8 @@ def classify(
         frame_idx = np.where(p_frame[:, none] < 0.5, named, none)
     else:
         stance_idx, frame_idx = model.stance_.decide(p_stance), model.frame_.decide(p_frame)
-    relevance = np.maximum(keyword, 1.0 - p_stance[:, 2])
+    scale = np.where(keyword >= relevance_threshold, 1.0, relevance_threshold / need if need > 0 else 1.0)
+    relevance = np.maximum(keyword, (1.0 - p_stance[:, 2]) * scale)
     rows = []
     for i in range(len(texts)):
         p_pos, p_neg, p_neu = (float(x) for x in p_stance[i])

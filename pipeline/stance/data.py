@@ -2,7 +2,7 @@
 
 A reference row ``{"doc", "start", "end", "sha1", "stance", "frame"}`` points into the shared corpus: the text
 is the utf-8 slice ``[start:end]`` of the raw file, checked against the first 10 hex digits of its SHA-1, then
-cleaned (bidi controls U+202A..U+202E removed, whitespace collapsed). An inline row carries ``"text"``.
+cleaned (``clean_sentence``: bidi controls removed, ligatures folded, whitespace collapsed). An inline row carries ``"text"``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _BIDI = re.compile("[\u202a-\u202e]")
+# PDF text carries ligatures ("ﬁne-tune") and non-breaking hyphens that neither the patterns nor the tokenizer
+# read as letters: fold them (NFKC of the ligatures only, so footnote superscripts stay as they are)
+_COMPAT = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)} | {"\u2011": "-"})
 _SPACE = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[\W_]+")
 MIN_CONTAIN = 40  # shorter texts only exclude on an exact (normalised) match
@@ -46,7 +50,8 @@ def shared_root(root: str | Path | None = None) -> Path:
 
 
 def clean_sentence(text: str) -> str:
-    return _SPACE.sub(" ", _BIDI.sub("", text)).strip()
+    """One line of plain text: bidi marks dropped, ligatures folded, whitespace runs collapsed."""
+    return _SPACE.sub(" ", _BIDI.sub("", text.translate(_COMPAT))).strip()
 
 
 def match_key(text: str) -> str:

@@ -35,6 +35,7 @@ class Target:
     strong: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
+    unmatched: float = 0.0  # how sure (1 - P(neutral)) the model must be to classify a sentence no pattern names
     label_descriptions: dict[str, str] = field(default_factory=dict)
     frame_descriptions: dict[str, str] = field(default_factory=dict)
     cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -103,6 +104,7 @@ def load_target(name_or_path: str | Path) -> Target:
         strong=tuple(rel.get("strong", ())),
         weak=tuple(rel.get("weak", ())),
         context=tuple(rel.get("context", ())),
+        unmatched=float(rel.get("unmatched", 0.0)),
         label_descriptions=dict(labels.get("descriptions", {})),
         frame_descriptions=dict(frame.get("descriptions", {})),
         head_params=dict(data.get("head_params", {})),
