@@ -2,7 +2,8 @@
 
 A reference row ``{"doc", "start", "end", "sha1", "stance", "frame"}`` points into the shared corpus: the text
 is the utf-8 slice ``[start:end]`` of the raw file, checked against the first 10 hex digits of its SHA-1, then
-cleaned (``clean_sentence``: bidi controls removed, ligatures folded, whitespace collapsed). An inline row carries ``"text"``.
+cleaned (``clean_sentence``: bidi controls removed, ligatures folded, whitespace collapsed). An inline row
+carries ``"text"``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 _BIDI = re.compile("[\u202a-\u202e]")
 # PDF text carries ligatures ("ﬁne-tune") and non-breaking hyphens that neither the patterns nor the tokenizer
 # read as letters: fold them (NFKC of the ligatures only, so footnote superscripts stay as they are)
-_COMPAT = str.maketrans({chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)} | {"\u2011": "-"})
+_LIGATURES = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
+_COMPAT = str.maketrans(_LIGATURES | {"\u2011": "-"})
 _SPACE = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[\W_]+")
 MIN_CONTAIN = 40  # shorter texts only exclude on an exact (normalised) match

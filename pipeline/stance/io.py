@@ -18,7 +18,7 @@ from pipeline.stance.model import FORMAT, StanceHead
 from pipeline.stance.target import Target, load_target
 
 if TYPE_CHECKING:
-    from pipeline.stance.tuned import TunedClassifier
+    from pipeline.stance.ensemble import TunedEnsemble
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Head:
     target: Target
     meta: dict = field(default_factory=dict)
     sha256: str = ""
-    tuned: TunedClassifier | None = None  # the target's fine-tuned encoder, when it has one
+    tuned: TunedEnsemble | None = None  # the target's fine-tuned encoder(s), when it has them
 
     @property
     def embedding_model(self) -> str:
@@ -96,9 +96,9 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
         if not tuned_file.is_file():
             raise HeadError(E_HEAD_MISSING.format(target=tgt.name, path=tuned_file))
         from pipeline.embed import default_model_path
-        from pipeline.stance.tuned import TunedClassifier
+        from pipeline.stance.ensemble import TunedEnsemble
 
-        tuned = TunedClassifier.load(tuned_file, model_path=default_model_path())
+        tuned = TunedEnsemble.load(tuned_file, model_path=default_model_path())
         if "weight" in tgt.tuning:  # the mixing weight is a setting of the target, not of the trained file
             tuned.config = replace(tuned.config, weight=float(tgt.tuning["weight"]))
     sha = target_sha256(tgt, raw) if path is None else hashlib.sha256(raw).hexdigest()

@@ -3,8 +3,9 @@
 The frozen-embedding head needs the plain sentence embedding; the fine-tuned encoder (``tuned.py``) changes only
 the upper layers (``[tuning] layers``, 3-5 of MiniLM-L6). Below them both compute the same hidden states, so
 ``SharedPass`` runs the lower layers once and branches: the original upper layers give the embedding (mean
-pooled, normalised: what sentence-transformers gives), the tuned ones the stance and frame probabilities. About
-a quarter less transformer work than two passes; the figures are the same to float rounding (a test holds it).
+pooled, normalised: what sentence-transformers gives), each member's tuned ones (``ensemble.TunedEnsemble``)
+its stance and frame probabilities, averaged. With one member, about a quarter less transformer work than two
+passes; the figures are the same to float rounding (a test holds it).
 
 Used by the ``stance`` stage as the embedder's compute function for sentences not yet in the embedding cache;
 it applies only when the tuned encoder sits on the embedder's own model with mean pooling (``supports``).
@@ -22,10 +23,10 @@ import numpy as np
 import torch
 from transformers import AutoModel
 
-from pipeline.stance.tuned import TunedClassifier
+from pipeline.stance.ensemble import TunedEnsemble
 
 
-def supports(tuned: TunedClassifier, model_path: str) -> bool:
+def supports(tuned: TunedEnsemble, model_path: str) -> bool:
     """True when the embedder's model is the tuned encoder's base and pools by the mean of its tokens."""
     pooling = Path(model_path) / "1_Pooling" / "config.json"
     if Path(tuned.model_path).resolve() != Path(model_path).resolve() or not pooling.is_file():
@@ -62,33 +63,39 @@ def _attention_mask(bert: Any, hidden: torch.Tensor, mask: torch.Tensor) -> Any:
 class SharedPass:
     """``__call__(texts) -> embeddings``; the tuned probabilities of the same pass wait in ``tuned_probs``."""
 
-    def __init__(self, tuned: TunedClassifier, *, max_length: int, batch_size: int = 64) -> None:
+    def __init__(self, tuned: TunedEnsemble, *, max_length: int, batch_size: int = 64) -> None:
         self.tuned, self.max_length, self.batch_size = tuned, max_length, batch_size
-        self.split = min(tuned.config.layers)
+        self.split = min(min(m.config.layers) for m in tuned.members)
         tuned.merge()
         self.frozen_upper = AutoModel.from_pretrained(tuned.model_path).eval().encoder.layer[self.split :]
         self.tuned_probs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @torch.inference_mode()
     def _batch(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        net = self.tuned.net
-        bert: Any = net.encoder  # the merged BertModel
+        members = [m.net for m in self.tuned.members]
+        bert: Any = members[0].encoder  # a merged BertModel: below `split` every member's layers are the base's
         enc = self.tuned.tokenizer(
             texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         )
         mask = enc["attention_mask"]
         hidden = bert.embeddings(input_ids=enc["input_ids"], token_type_ids=enc.get("token_type_ids"))
         extended = _attention_mask(bert, hidden, mask)
-        layers = bert.encoder.layer
-        for layer in layers[: self.split]:
+        for layer in bert.encoder.layer[: self.split]:
             hidden = _layer(layer, hidden, extended)
-        frozen, tuned = hidden, hidden
-        for a, b in zip(self.frozen_upper, layers[self.split :]):
-            frozen, tuned = _layer(a, frozen, extended), _layer(b, tuned, extended)
+        frozen = hidden
+        for a in self.frozen_upper:
+            frozen = _layer(a, frozen, extended)
         emb = torch.nn.functional.normalize(_mean(frozen, mask), dim=-1)
-        pooled = _mean(tuned, mask)
-        p_s, p_f = net.stance(pooled).softmax(-1), net.frame(pooled).softmax(-1)
-        return emb.numpy(), p_s.double().numpy(), p_f.double().numpy()
+        p_s, p_f = [], []
+        for net in members:  # each member's own upper layers and heads on the shared lower states
+            own: Any = net.encoder
+            tuned = hidden
+            for b in own.encoder.layer[self.split :]:
+                tuned = _layer(b, tuned, extended)
+            pooled = _mean(tuned, mask)
+            p_s.append(net.stance(pooled).softmax(-1).double())
+            p_f.append(net.frame(pooled).softmax(-1).double())
+        return emb.numpy(), torch.stack(p_s).mean(0).numpy(), torch.stack(p_f).mean(0).numpy()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)

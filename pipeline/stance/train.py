@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from pipeline.stance.model import StanceHead
 from pipeline.stance.target import Target, load_target
 
 if TYPE_CHECKING:
-    from pipeline.stance.tuned import TunedClassifier
+    from pipeline.stance.ensemble import TunedEnsemble
 
 logger = logging.getLogger(__name__)
 
@@ -122,19 +123,25 @@ def _encoder_data_hash(path: Path) -> str:
         return str(json.loads((fh.metadata() or {}).get("meta", "{}")).get("data_hash", ""))
 
 
-def fit_tuned(tgt: Target, examples: list[Example], *, model_path: str | None = None) -> TunedClassifier:
-    """Fine-tune the target's encoder (LoRA adapters + heads) on the training examples."""
+def fit_tuned(tgt: Target, examples: list[Example], *, model_path: str | None = None) -> TunedEnsemble:
+    """Fine-tune the target's encoder (LoRA adapters + heads) on the training examples, once per seed in
+    ``[tuning] seeds`` (default: the one ``seed``)."""
     from pipeline.embed import default_model_path
+    from pipeline.stance.ensemble import TunedEnsemble
     from pipeline.stance.tuned import TuneConfig, TunedClassifier
 
     config = TuneConfig.from_dict(tgt.tuning)
-    logger.info("fine-tuning the encoder on %d examples (%d epochs; minutes on a CPU)", len(examples), config.epochs)
-    clf = TunedClassifier(model_path or default_model_path(), config, len(tgt.stance_labels), len(tgt.frame_labels))
-    return clf.fit(
-        [e.text for e in examples],
-        [tgt.stance_labels.index(e.stance) for e in examples],
-        [tgt.frame_labels.index(e.frame) for e in examples],
-    )
+    seeds = [int(s) for s in tgt.tuning.get("seeds", [config.seed])]
+    texts = [e.text for e in examples]
+    y_stance = [tgt.stance_labels.index(e.stance) for e in examples]
+    y_frame = [tgt.frame_labels.index(e.frame) for e in examples]
+    n_stance, n_frame = len(tgt.stance_labels), len(tgt.frame_labels)
+    members = []
+    for seed in seeds:
+        logger.info("fine-tuning the encoder (seed %d) on %d examples (minutes on a CPU)", seed, len(examples))
+        clf = TunedClassifier(model_path or default_model_path(), replace(config, seed=seed), n_stance, n_frame)
+        members.append(clf.fit(texts, y_stance, y_frame))
+    return TunedEnsemble(members)
 
 
 def main(argv: list[str] | None = None) -> int:

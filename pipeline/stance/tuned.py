@@ -157,14 +157,33 @@ class TunedClassifier:
         return p_s, p_f
 
     # ---- safetensors state (adapters + heads; the base model is referenced, not copied) ----------------
-    def save(self, path: str | Path, *, meta: dict | None = None) -> None:
+    def tensors(self) -> dict[str, torch.Tensor]:
         if self._merged:
             raise RuntimeError("save() before predicting: merged adapters cannot be separated again")
         tensors = {f"adapter.{k}": v.contiguous() for k, v in get_peft_model_state_dict(self.net.encoder).items()}
         for name, layer in (("stance", self.net.stance), ("frame", self.net.frame)):
             tensors[f"{name}.weight"], tensors[f"{name}.bias"] = layer.weight.data, layer.bias.data
-        header = {"format": FORMAT, "config": asdict(self.config), "n_stance": self.n_stance, "n_frame": self.n_frame}
-        save_file(tensors, str(path), metadata={"opentide": json.dumps(header), "meta": json.dumps(meta or {})})
+        return tensors
+
+    def header(self) -> dict:
+        return {"format": FORMAT, "config": asdict(self.config), "n_stance": self.n_stance, "n_frame": self.n_frame}
+
+    def save(self, path: str | Path, *, meta: dict | None = None) -> None:
+        metadata = {"opentide": json.dumps(self.header()), "meta": json.dumps(meta or {})}
+        save_file(self.tensors(), str(path), metadata=metadata)
+
+    @classmethod
+    def from_tensors(cls, tensors: dict[str, torch.Tensor], header: dict, *, model_path: str) -> TunedClassifier:
+        if header.get("format") != FORMAT:
+            raise ValueError(f"not a tuned encoder of format {FORMAT}: {header.get('format')}")
+        self = cls(model_path, TuneConfig.from_dict(header["config"]), header["n_stance"], header["n_frame"])
+        adapter = {k.removeprefix("adapter."): v for k, v in tensors.items() if k.startswith("adapter.")}
+        set_peft_model_state_dict(self.net.encoder, adapter)
+        for name, layer in (("stance", self.net.stance), ("frame", self.net.frame)):
+            layer.weight.data.copy_(tensors[f"{name}.weight"])
+            layer.bias.data.copy_(tensors[f"{name}.bias"])
+        self.net.eval()
+        return self
 
     @classmethod
     def load(cls, path: str | Path, *, model_path: str) -> TunedClassifier:
@@ -174,12 +193,4 @@ class TunedClassifier:
             header = json.loads((fh.metadata() or {}).get("opentide", "{}"))
         if header.get("format") != FORMAT:
             raise ValueError(f"{path} is not a tuned encoder of format {FORMAT}")
-        tensors = load_file(str(path))
-        self = cls(model_path, TuneConfig.from_dict(header["config"]), header["n_stance"], header["n_frame"])
-        adapter = {k.removeprefix("adapter."): v for k, v in tensors.items() if k.startswith("adapter.")}
-        set_peft_model_state_dict(self.net.encoder, adapter)
-        for name, layer in (("stance", self.net.stance), ("frame", self.net.frame)):
-            layer.weight.data.copy_(tensors[f"{name}.weight"])
-            layer.bias.data.copy_(tensors[f"{name}.bias"])
-        self.net.eval()
-        return self
+        return cls.from_tensors(load_file(str(path)), header, model_path=model_path)

@@ -38,6 +38,12 @@ def test_reference_resolves_and_is_cleaned(tmp_path) -> None:  # noqa: ANN001
     assert clean_sentence(" a\u202d \n b ") == "a b"
 
 
+def test_clean_sentence_folds_pdf_ligatures_but_keeps_footnote_marks() -> None:
+    assert clean_sentence("safety \ufb01lters are easy to \ufb01ne\u2011tune out\u00b2") == (
+        "safety filters are easy to fine-tune out\u00b2"
+    )
+
+
 def test_sha1_mismatch_is_skipped_with_a_warning(tmp_path, caplog) -> None:  # noqa: ANN001
     root = _shared(tmp_path)
     row = {**_ref("Intro line."), "sha1": "0000000000"}

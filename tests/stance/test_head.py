@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -98,6 +99,25 @@ def test_classify_rows_have_the_sentence_stance_columns() -> None:
         assert abs(r["p_open"] + r["p_closed"] + r["p_neutral"] - 1) < 1e-3
     assert stage_version(head).startswith("stance-")
     assert classify([], X[:0], head=head) == []
+
+
+def test_a_sentence_no_pattern_names_needs_the_model_surer() -> None:
+    texts, X, ys, yf = _data()
+    model = _head(random_state=0).fit(texts, X, ys, yf)
+    tgt = load_target("openness")
+    loose = classify(texts, X, head=Head(model, replace(tgt, unmatched=0.0), {}, "0" * 64))
+    # above 1 no model answer is enough: only the sentences a pattern names are classified
+    strict = classify(texts, X, head=Head(model, replace(tgt, unmatched=1.01), {}, "0" * 64))
+    named = model.keyword_relevance(texts) >= 0.5
+    assert named.any() and not named.all()
+    for a, b, has_pattern in zip(loose, strict, named):
+        assert (a["p_open"], a["p_closed"]) == (b["p_open"], b["p_closed"])  # probabilities never change
+        if has_pattern:
+            assert a == b
+        else:
+            assert (b["stance"], b["frame"], b["stance_score"]) == ("neutral", "none", 0.0)
+            assert b["relevance"] == pytest.approx(a["relevance"] * 0.5 / 1.01, abs=1e-4) and b["relevance"] < 0.5
+    assert sum(a["stance"] != "neutral" for a in loose) > sum(b["stance"] != "neutral" for b in strict)
 
 
 def test_fit_rejects_mismatched_lengths() -> None:
