@@ -8,6 +8,7 @@
     python bench/eval_stance.py --only windows  # the saved docs rows again, for each `prefilter_window`
     python bench/eval_stance.py --only precision  # the packaged model in fp32 and bf16: time, label agreement
     python bench/eval_stance.py --only frames   # the packaged model on eval_frames6.jsonl (real risk sentences)
+    python bench/eval_stance.py --only written  # ... on eval_written7*.jsonl (written company / policy sentences)
 
 All heads here are trained in-process (never the packaged file) so that no figure sees its own test data:
 ``dev`` trains without dev sentences; ``cv5`` adds 4/5 of dev per fold; ``docs`` trains, for each fold of NTIA
@@ -253,16 +254,19 @@ def run_windows(tgt: Target, root: Path, windows: tuple[int, ...] = (-1, 0, 1, 2
     return out
 
 
-def run_frames(tgt: Target, emb: Embedder) -> dict:
-    """The packaged model on the target's ``eval_frames6.jsonl``: 250 real corpus sentences naming the target and
-    a risk or safety word, labelled by two annotators working blind (97% agreement), never trained on."""
-    path = tgt.folder / "eval_frames6.jsonl"
+def run_frames(tgt: Target, emb: Embedder, name: str = "eval_frames6.jsonl") -> dict:
+    """The packaged model on one of the target's evaluation files (never trained on). ``eval_frames6.jsonl``: 250
+    real corpus sentences naming the target and a risk or safety word, labelled by two annotators working blind
+    (97% agreement). ``eval_written7.jsonl`` / ``eval_written7b.jsonl``: written company-statement sentences, and
+    policy asks, upbeat descriptions and other senses of "open", kept where the writer and two blind annotators
+    agree (221 and 150 rows)."""
+    path = tgt.folder / name
     if not path.is_file():
         return {}
-    rows = load_examples(tgt, files=[path])
+    rows = load_examples(tgt, files=[path], exclude_dev=False)
     texts = [e.text for e in rows]
     out = sentence_scores(tgt, load_head(tgt.name), texts, [e.stance for e in rows], [e.frame for e in rows], emb)
-    print(out["report"])
+    print(f"{name}:\n{out['report']}")
     return out
 
 
@@ -333,6 +337,9 @@ def main() -> None:
             results["windows"] = run_windows(tgt, root)
         elif part == "frames":
             results["frames"] = run_frames(tgt, emb)
+        elif part == "written":
+            for name in ("eval_written7.jsonl", "eval_written7b.jsonl"):
+                results[name.removesuffix(".jsonl")] = run_frames(tgt, emb, name)
         elif part == "precision":
             results["precision"] = run_precision(tgt, dev, root)
         elif part == "tune":
