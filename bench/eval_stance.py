@@ -254,7 +254,7 @@ def run_windows(tgt: Target, root: Path, windows: tuple[int, ...] = (-1, 0, 1, 2
     return out
 
 
-def run_frames(tgt: Target, emb: Embedder, name: str = "eval_frames6.jsonl") -> dict:
+def run_eval_file(tgt: Target, emb: Embedder, name: str = "eval_frames6.jsonl") -> dict:
     """The packaged model on one of the target's evaluation files (never trained on). ``eval_frames6.jsonl``: 250
     real corpus sentences naming the target and a risk or safety word, labelled by two annotators working blind
     (97% agreement). ``eval_written7.jsonl`` / ``eval_written7b.jsonl``: written company-statement sentences, and
@@ -336,10 +336,10 @@ def main() -> None:
         elif part == "windows":
             results["windows"] = run_windows(tgt, root)
         elif part == "frames":
-            results["frames"] = run_frames(tgt, emb)
+            results["frames"] = run_eval_file(tgt, emb)
         elif part == "written":
             for name in ("eval_written7.jsonl", "eval_written7b.jsonl"):
-                results[name.removesuffix(".jsonl")] = run_frames(tgt, emb, name)
+                results[name.removesuffix(".jsonl")] = run_eval_file(tgt, emb, name)
         elif part == "precision":
             results["precision"] = run_precision(tgt, dev, root)
         elif part == "tune":

@@ -15,11 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from pipeline.stance.tuned import FORMAT as MEMBER_FORMAT
-from pipeline.stance.tuned import TuneConfig, TunedClassifier
+from pipeline.stance.tuned import TuneConfig, TunedClassifier, read_metadata
 
 FORMAT = "opentide-tuned-ensemble/1"
 
@@ -65,8 +64,7 @@ class TunedEnsemble:
 
     @classmethod
     def load(cls, path: str | Path, *, model_path: str) -> TunedEnsemble:
-        with safe_open(str(path), framework="pt") as fh:
-            header = json.loads((fh.metadata() or {}).get("opentide", "{}"))
+        header, _ = read_metadata(path)
         if header.get("format") == MEMBER_FORMAT:
             return cls([TunedClassifier.load(path, model_path=model_path)])
         if header.get("format") != FORMAT:

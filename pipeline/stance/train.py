@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 from collections import Counter
 from dataclasses import replace
@@ -117,10 +116,9 @@ def train_target(
 
 def _encoder_data_hash(path: Path) -> str:
     """The training-data hash a fine-tuned encoder file records (empty when it records none)."""
-    from safetensors import safe_open
+    from pipeline.stance.tuned import read_metadata
 
-    with safe_open(str(path), framework="pt") as fh:
-        return str(json.loads((fh.metadata() or {}).get("meta", "{}")).get("data_hash", ""))
+    return str(read_metadata(path)[1].get("data_hash", ""))
 
 
 def fit_tuned(tgt: Target, examples: list[Example], *, model_path: str | None = None) -> TunedEnsemble:

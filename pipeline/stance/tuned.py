@@ -187,10 +187,16 @@ class TunedClassifier:
 
     @classmethod
     def load(cls, path: str | Path, *, model_path: str) -> TunedClassifier:
-        from safetensors import safe_open
-
-        with safe_open(str(path), framework="pt") as fh:
-            header = json.loads((fh.metadata() or {}).get("opentide", "{}"))
+        header, _ = read_metadata(path)
         if header.get("format") != FORMAT:
             raise ValueError(f"{path} is not a tuned encoder of format {FORMAT}")
         return cls.from_tensors(load_file(str(path)), header, model_path=model_path)
+
+
+def read_metadata(path: str | Path) -> tuple[dict, dict]:
+    """The ``opentide`` header (format, settings) and the ``meta`` provenance a tuned-encoder file records."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        metadata = fh.metadata() or {}
+    return json.loads(metadata.get("opentide", "{}")), json.loads(metadata.get("meta", "{}"))
