@@ -36,9 +36,11 @@ _FURNITURE = re.compile(
 MIN_SHARE = 0.6  # the vote must keep at least this share of the median extraction's length
 # Headings that open the end matter (teasers, comments) when they come after the middle of the text.
 _TAIL = re.compile(
-    r"^\W*(more (must-reads|stories|from|news)|you might also like|related( articles| stories| videos| posts"
+    r"^\W*(more (must-reads|stories|from|news)\b.{0,30}|you might also like|related( articles| stories| videos| posts"
     r"| coverage| content)?|recommended( for you| stories)?|read (more|next)|comments?( \(\d+\))?|loading comments"
-    r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30})\W*$",
+    r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30}"
+    r"|leave a (comment|reply)|join the (conversation|discussion)|see more (photos|pictures)"
+    r"|coment(ar|arios?)|kommentare?|commentaires?|commenti)\W*$",
     re.I,
 )
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
