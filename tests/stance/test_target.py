@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 
@@ -11,6 +10,7 @@ import pytest
 from pipeline.stance.errors import TargetError
 from pipeline.stance.target import TARGETS_DIR, load_target, packaged_targets
 from pipeline.stance.train import train_target
+from pipeline.stance.tuned import read_metadata
 
 
 def test_packaged_targets_load() -> None:
@@ -45,6 +45,6 @@ def test_a_head_refitted_beside_an_encoder_records_which_encoder(tmp_path, embed
         shutil.copy(src / name, tmp_path / name)
     head = train_target(tmp_path, embedder=embedder, tune=False)
     kept = head.meta["tuning"]["kept"]
-    shipped = json.loads((src / "head.json").read_text(encoding="utf-8"))["meta"]["tuning"]["kept"]
-    assert kept == shipped and len(kept["encoder_data_hash"]) == 16
+    encoder_meta = read_metadata(src / "encoder.safetensors")[1]
+    assert kept == {"encoder_data_hash": encoder_meta["data_hash"]} and len(kept["encoder_data_hash"]) == 16
     assert head.meta["n_examples"] == 160 and (tmp_path / "head.json").is_file()
