@@ -36,8 +36,9 @@ _FURNITURE = re.compile(
 MIN_SHARE = 0.6  # the vote must keep at least this share of the median extraction's length
 # Headings that open the end matter (teasers, comments) when they come after the middle of the text.
 _TAIL = re.compile(
-    r"^\W*(more (must-reads|stories|from|news)\b.{0,30}|you might also like|related( articles| stories| videos| posts"
-    r"| coverage| content)?|recommended( for you| stories)?|read (more|next)|comments?( \(\d+\))?|loading comments"
+    r"^\W*(more (must-reads|stories|news)( from .{1,30})?|more from .{1,30}|you might also like"
+    r"|related( articles| stories| videos| posts| coverage| content)?|recommended( for you| stories)?"
+    r"|read (more|next)|comments?( \(\d+\))?|loading comments"
     r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30}"
     r"|leave a (comment|reply)|join the (conversation|discussion)|see more (photos|pictures)"
     r"|coment(ar|arios?)|kommentare?|commentaires?|commenti)\W*$",

@@ -42,6 +42,9 @@ def test_trim_drops_the_repeated_title_byline_and_a_late_related_block() -> None
 def test_trim_knows_tail_headings_with_a_site_name_or_in_other_languages() -> None:
     for heading in ("More Must-Reads From TIME", "Comentar", "Leave a Reply"):
         assert trim("\n".join([*BODY, heading, "- Another headline entirely"])) == "\n".join(BODY)
+    # A short body sentence that starts like a heading does not end the article.
+    late = "\n".join([*BODY, "More news came on Tuesday.", BODY[0]])
+    assert trim(late) == late
 
 
 def test_article_text_leaves_out_the_h1_title_of_a_page() -> None:
