@@ -17,48 +17,61 @@ from pipeline.errors import OpentideError
 EXIT_OK, EXIT_CRASH, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 2, 3
 
 
+def _add_common(p: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options every command takes, before or after its name; only the top-level parser sets their defaults."""
+    unset = argparse.SUPPRESS
+    p.add_argument("-w", "--workspace", type=Path, default=Path(".") if defaults else unset,
+                   help="workspace directory (default: .)")
+    p.add_argument("-v", "--verbose", action="count", default=0 if defaults else unset,
+                   help="more log output (-vv for debug)")
+    p.add_argument("--no-progress", action="store_true", default=False if defaults else unset, help="no progress bars")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="opentide", description="Follow policy narratives through news and policy texts.")
     p.add_argument("--version", action="version", version=f"opentide {__version__}")
-    p.add_argument("-w", "--workspace", type=Path, default=Path("."), help="workspace directory (default: .)")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_common(p, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common(common, defaults=False)  # the same options after the command: `opentide run --workspace DIR`
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    c = sub.add_parser("collect", help="fetch feeds, sitemaps, pages and PDFs into the store")
+    def cmd(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    c = cmd("collect", "fetch feeds, sitemaps, pages and PDFs into the store")
     c.add_argument("urls", nargs="*", help="URLs to collect (besides the sources in the settings)")
     c.add_argument("--source", action="append", help="only the configured source(s) with this name")
     c.add_argument("--kind", help="kind of document the given URLs yield")
 
-    i = sub.add_parser("ingest", help="ingest local files and folders (.txt .md .html .pdf .jsonl)")
+    i = cmd("ingest", "ingest local files and folders (.txt .md .html .pdf .jsonl)")
     i.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the workspace's corpus_dirs)")
     i.add_argument("--kind", help="kind of the ingested documents (default: from metadata or settings)")
     i.add_argument("--source", help="a name recorded on each document")
     i.add_argument("--reextract", action="store_true", help="re-extract collected documents from raw snapshots")
 
-    a = sub.add_parser("analyze", help="sentences, entities, stance and topics for new or changed documents")
+    a = cmd("analyze", "sentences, entities, stance and topics for new or changed documents")
     a.add_argument("--engine", choices=["local", "dask"], help="where to run (default: [analysis] engine)")
     a.add_argument("--scheduler", help="Dask scheduler address or local:N (with --engine dask)")
     a.add_argument("--force", action="store_true", help="re-run every stage on every document")
 
-    e = sub.add_parser("export", help="write CSV exports (documents, sentences, entities, timelines)")
+    e = cmd("export", "write CSV exports (documents, sentences, entities, timelines)")
     e.add_argument("--out", type=Path, help="output folder (default: the workspace's outputs)")
     e.add_argument("--schema", action="store_true", help="print the documented columns of every export and exit")
     e.add_argument("--freq", choices=["week", "month", "quarter"], help="timeline period (default: settings)")
     e.add_argument("--parquet", action="store_true", help="also write annotations as Parquet partitioned by month")
 
-    s = sub.add_parser("stance", help="classify sentences in a JSONL file: {id, text} -> + stance, score, frame")
+    s = cmd("stance", "classify sentences in a JSONL file: {id, text} -> + stance, score, frame")
     s.add_argument("input", type=Path)
     s.add_argument("output", type=Path)
     s.add_argument("--target", help="stance target (default: [stance] target)")
 
-    v = sub.add_parser("evaluate", help="precision, recall, F1 and confusion matrix on a labelled JSONL file")
+    v = cmd("evaluate", "precision, recall, F1 and confusion matrix on a labelled JSONL file")
     v.add_argument("labelled", type=Path, help="JSONL lines with text and stance (and frame)")
     v.add_argument("--target", help="stance target (default: [stance] target)")
 
-    sub.add_parser("status", help="counts, last runs, rejected inputs and settings in force")
-    sub.add_parser("report", help="write outputs/report.html and figures")
-    r = sub.add_parser("run", help="the main job: collect, ingest the corpus folders, analyze, export, report")
+    cmd("status", "counts, last runs, rejected inputs and settings in force")
+    cmd("report", "write outputs/report.html and figures")
+    r = cmd("run", "the main job: collect, ingest the corpus folders, analyze, export, report")
     r.add_argument("--offline", action="store_true", help="skip collection")
     return p
 

@@ -56,7 +56,7 @@ def test_run_collects_analyses_and_exports(site: TestSite, repo: Path, workspace
     assert len(pd.read_csv(out / "narrative_timeline.csv")) > 0
     assert "hugging-face" in set(pd.read_csv(out / "entities.csv")["entity_id"])
     assert (out / "report.html").is_file()
-    # a second run fetches nothing new and re-analyses nothing
-    assert main(["-w", str(workspace), "--no-progress", "run"]) == EXIT_PARTIAL
+    # a second run fetches nothing new and re-analyses nothing; the options may also follow the command
+    assert main(["run", "--workspace", str(workspace), "--no-progress"]) == EXIT_PARTIAL
     assert len(pd.read_csv(out / "documents.csv")) == 9
-    assert main(["-w", str(workspace), "status"]) == EXIT_OK
+    assert main(["status", "-w", str(workspace)]) == EXIT_OK
