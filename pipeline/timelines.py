@@ -102,6 +102,8 @@ def sentence_frame(
         spk = speakers[["doc_id", "sent_idx", "speaker_id", "speaker"]].rename(
             columns={"speaker_id": "actor_id", "speaker": "actor"})
         sents = sents.merge(spk, on=["doc_id", "sent_idx"], how="left")
+        # Unnamed groups ("critics argue", "some say") keep their speaker in sentences.csv, but are no actor.
+        sents["actor"] = sents["actor"].where(sents["actor_id"].notna(), None)
     else:
         sents = sents.assign(actor_id=None, actor=None)
     sents["relevant"] = (sents["relevance"].astype(float) >= relevance_threshold) | (sents["stance"] != "neutral")
@@ -251,12 +253,14 @@ def actor_stance(
     documents: pd.DataFrame, sentence_stance: pd.DataFrame, speakers: pd.DataFrame, *, freq: str = "month",
     dedupe: bool = True, relevance_threshold: float = 0.5,
 ) -> pd.DataFrame:
-    """Stance of the relevant sentences each canonical actor speaks, per period: counts, the sum of
-    ``stance_score`` (towards open positive), its mean, and ``net_stance = (n_open - n_closed) / n_sentences``."""
+    """Stance of the relevant sentences each identified actor speaks, per period: counts, the sum of
+    ``stance_score`` (towards open positive), its mean, and ``net_stance = (n_open - n_closed) / n_sentences``.
+
+    An actor is a canonical entity or a named author; an unnamed group ("critics argue") is none."""
     sents, note = sentence_frame(documents, sentence_stance, speakers, freq=freq, dedupe=dedupe,
                                  relevance_threshold=relevance_threshold)
-    sents = sents[sents.relevant & sents.actor.notna()]
-    sents = sents.assign(actor_id=sents.actor_id.fillna(sents.actor), o=sents.stance == "open",
+    sents = sents[sents.relevant & sents.actor_id.notna()]
+    sents = sents.assign(o=sents.stance == "open",
                          c=sents.stance == "closed", score=sents.stance_score.astype(float))
     out = sents.groupby(["period", "actor_id", "actor"], as_index=False).agg(
         n_documents=("doc_id", "nunique"), n_sentences=("doc_id", "size"), n_open=("o", "sum"),

@@ -1,8 +1,8 @@
 """Timeline maths on tables built from real labelled sentences (../shared/labels/dev_sentences.jsonl).
 
 ``make_tables`` spreads the sentences over 12 months of documents, closed-leaning before July 2024 and
-open-leaning after, with three actors, one syndicated copy and one undated document. test_report.py and
-test_notebooks.py build their workspace from it.
+open-leaning after, with three actors, an unnamed group of speakers ("critics"), one syndicated copy and one
+undated document. test_report.py and test_notebooks.py build their workspace from it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def make_tables(shared: Path = SHARED, *, seed: int = 7) -> dict[str, pd.DataFra
                 stance.append({"doc_id": doc_id, "sent_idx": i, "relevance": 0.9 if relevant else 0.1,
                                "stance": row["stance"], "stance_score": score, "frame": row["frame"],
                                "text": row["text"]})
-                actor = ACTORS[(month + i) % 3] if i < 3 else (None, None)
+                actor = ACTORS[(month + i) % 3] if i < 3 else (None, "critics") if i == 3 else (None, None)
                 speakers.append({"doc_id": doc_id, "sent_idx": i, "speaker_id": actor[0], "speaker": actor[1]})
     docs.append({**docs[0], "doc_id": "undated", "published": None})
     docs.append({**docs[4], "doc_id": "syndicated-copy", "published": "2024-02-20", "story_id": "story-1"})
@@ -66,7 +66,7 @@ def test_stance_shares_sum_to_one_and_ci_ordered(tables: dict[str, pd.DataFrame]
     assert out.ci_low.between(-1, 1).all() and out.ci_high.between(-1, 1).all()
     assert np.allclose(out.net_stance, out.open_share - out.closed_share)
     groups = set(out.group)
-    assert {"all", "kind:news", "site:blog.org", "actor:Meta"} <= groups
+    assert {"all", "kind:news", "site:blog.org", "actor:Meta"} <= groups and "actor:critics" not in groups
     overall = out[out.group == "all"]
     assert len(overall) == 12 and overall.period.iloc[0] == "2024-01-01"
 
@@ -126,7 +126,7 @@ def test_topics_over_time_shares(tables: dict[str, pd.DataFrame]) -> None:
 def test_actor_stance_sums_scores(tables: dict[str, pd.DataFrame]) -> None:
     out = tl.actor_stance(tables["documents"], tables["sentence_stance"], tables["speakers"])
     assert list(out.columns) == tl.ACTOR_COLUMNS
-    assert set(out.actor) <= {"Meta", "OpenAI", "NTIA"}
+    assert set(out.actor) == {"Meta", "OpenAI", "NTIA"}  # "critics" is a speaker, not an actor
     assert np.allclose(out.mean_stance, out.stance_sum / out.n_sentences)
     assert (out.n_open + out.n_closed <= out.n_sentences).all()
 
