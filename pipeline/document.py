@@ -16,6 +16,16 @@ _SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
+# Metadata values that mean "not known" ("source: Unknown" in front matter), treated as missing.
+PLACEHOLDERS = frozenset({"unknown", "n/a", "na", "none", "null", "nil", "undefined", "anonymous", "-", "--", "tbd"})
+
+
+def known(value: object) -> str | None:
+    """The stripped metadata value, or None when it is empty or a placeholder such as "Unknown"."""
+    text = _SPACE.sub(" ", str(value)).strip() if value is not None else ""
+    return None if not text or text.casefold() in PLACEHOLDERS else text
+
+
 def clean_text(text: str) -> str:
     """Remove invisible control characters and normalise line endings; keep paragraphs."""
     text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
@@ -71,6 +81,9 @@ class Document:
     @classmethod
     def create(cls, text: str, **meta: object) -> Document:
         text = clean_text(text)
+        for key in ("title", "author", "site"):
+            if key in meta:
+                meta[key] = known(meta[key])
         extra = meta.pop("extra", None) or {}
         url = meta.get("url")
         raw = meta.get("raw_sha256")

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from charset_normalizer import from_bytes
 
-from pipeline.document import Document
+from pipeline.document import Document, known
 from pipeline.errors import InputRejected
 from pipeline.ingest.dates import find_date
 from pipeline.ingest.language import detect_language
@@ -226,6 +226,6 @@ def _first(meta: dict[str, Any], *keys: str) -> str | None:
         value = meta.get(key)
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        if value not in (None, ""):
-            return str(value).strip()
+        if text := known(value):
+            return text
     return None

@@ -101,7 +101,7 @@ def _resolve(tok: Token, rows: list[dict[str, Any]], recent: list[dict[str, Any]
     if want:  # the nearest earlier mention, this sentence's included
         return _look_back(recent + [r for r in rows if r["end"] <= tok.idx], want)
     if tok.lower_ in HUMAN:
-        return None, " ".join(t.text for t in tok.subtree), ""
+        return None, " ".join(t.text for t in tok.subtree).strip(" -–—*•:;,"), ""  # no markdown bullet
     return None
 
 

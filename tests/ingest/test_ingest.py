@@ -137,3 +137,20 @@ def test_rejection_is_cleared_when_the_file_is_fixed(tmp_path: Path, shared: Pat
         f.write_bytes((shared / SEED).read_bytes())
         ingest_paths(store, [f], options=OPTS, progress=False)
         assert store.rejections() == [] and store.count("documents") == 1
+
+
+def test_placeholder_metadata_is_missing_not_an_author(shared: Path, tmp_path: Path) -> None:
+    # A real aggregator file whose front matter says `source: "Unknown"`: no author "Unknown" for 22 documents.
+    src = shared / "corpus/news_aggregator_08820048/content/ai/202310250700-frontier-model-forum-updates.md"
+    assert 'source: "Unknown"' in src.read_text(encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / src.name).write_bytes(src.read_bytes())
+    (tmp_path / "in" / "byline.md").write_text(
+        '---\ntitle: "Open weights"\nauthor: "N/A"\nsource: "Jane Reporter"\n---\n' + "Open weights matter. " * 20,
+        encoding="utf-8",
+    )
+    with Store(tmp_path / "s.sqlite") as store:
+        ingest_paths(store, [tmp_path / "in"], options=OPTS, progress=False)
+        docs = {Path(d.path or "").name: d for d in store.iter_documents()}
+    assert docs[src.name].author is None and docs[src.name].title == "Frontier Model Forum updates"
+    assert docs["byline.md"].author == "Jane Reporter"  # the placeholder gives way to the next key
