@@ -21,8 +21,9 @@ PLACEHOLDERS = frozenset({"unknown", "n/a", "na", "none", "null", "nil", "undefi
 
 
 def known(value: object) -> str | None:
-    """The stripped metadata value, or None when it is empty or a placeholder such as "Unknown"."""
-    text = _SPACE.sub(" ", str(value)).strip() if value is not None else ""
+    """The metadata value on one line without invisible characters, or None when it is empty or a placeholder
+    such as "Unknown"."""
+    text = _SPACE.sub(" ", _INVISIBLE.sub("", str(value))).strip() if value is not None else ""
     return None if not text or text.casefold() in PLACEHOLDERS else text
 
 

@@ -24,6 +24,27 @@ from pipeline.schema import ANNOTATION_TABLES, MIGRATIONS
 logger = logging.getLogger(__name__)
 
 _DOC_COLUMNS = [f.name for f in fields(Document) if f.name != "extra"]
+# What a reader or extractor finds beside the text; refreshed when the same file or URL is read again.
+_META_COLUMNS = ("title", "author", "site", "published", "date_source", "language", "kind")
+
+
+def _own_location(row: sqlite3.Row, doc: Document) -> bool:
+    """Whether ``doc`` was read from the stored document's own file or URL (not from a copy elsewhere)."""
+    return bool(doc.path and row["path"] == doc.path) or bool(doc.url and row["url"] == doc.url)
+
+
+def _refresh_metadata(cur: sqlite3.Cursor, row: sqlite3.Row, doc: Document, stamp: str) -> bool:
+    """The stored document read again from its own location, with the same text but other metadata (an
+    edited front matter, a better extractor): update it in place and let analysis redo it (speakers follow
+    the author and kind)."""
+    new = {c: getattr(doc, c) for c in _META_COLUMNS}
+    if all(row[c] == v for c, v in new.items()):
+        return False
+    sets = ", ".join(f"{c}=:{c}" for c in new)
+    cur.execute(f"UPDATE documents SET {sets}, updated_at=:stamp WHERE doc_id=:doc_id",  # noqa: S608
+                {**new, "stamp": stamp, "doc_id": row["doc_id"]})
+    cur.execute("DELETE FROM stage_runs WHERE doc_id=?", (row["doc_id"],))
+    return True
 
 
 def now_iso() -> str:
@@ -122,11 +143,13 @@ class Store:
         location = location or doc.url or doc.path or doc.doc_id
         stamp = now_iso()
         with self.transaction() as cur:
-            same = cur.execute("SELECT doc_id FROM documents WHERE content_hash=?", (doc.content_hash,)).fetchone()
+            same = cur.execute("SELECT * FROM documents WHERE content_hash=?", (doc.content_hash,)).fetchone()
             existing = cur.execute("SELECT content_hash FROM documents WHERE doc_id=?", (doc.doc_id,)).fetchone()
             if same is not None:
-                status = "unchanged" if same["doc_id"] == doc.doc_id else "duplicate"
-                target = same["doc_id"]
+                target, own = same["doc_id"], _own_location(same, doc)
+                status = "unchanged" if target == doc.doc_id or own else "duplicate"
+                if own and _refresh_metadata(cur, same, doc, stamp):
+                    status = "updated"
             elif existing is not None:
                 self._write_doc(cur, doc, stamp, update=True)
                 status, target = "updated", doc.doc_id

@@ -154,3 +154,25 @@ def test_placeholder_metadata_is_missing_not_an_author(shared: Path, tmp_path: P
         docs = {Path(d.path or "").name: d for d in store.iter_documents()}
     assert docs[src.name].author is None and docs[src.name].title == "Frontier Model Forum updates"
     assert docs["byline.md"].author == "Jane Reporter"  # the placeholder gives way to the next key
+
+
+def test_reingest_refreshes_edited_metadata_and_reanalyses_only_that(shared: Path, tmp_path: Path) -> None:
+    text = (shared / SEED).read_text(encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    page, copy = tmp_path / "in" / "page.md", tmp_path / "copy.md"
+    page.write_text('---\ntitle: "Draft"\nauthor: "Unknown"\n---\n' + text, encoding="utf-8")
+    copy.write_text('---\ntitle: "Syndicated"\nauthor: "Wire"\n---\n' + text, encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        ingest_paths(store, [page], options=OPTS, progress=False)
+        (doc,) = store.iter_documents()
+        store.write_stage("sentences", "1", {doc.doc_id: {}})
+        page.write_text('---\ntitle: "Open weights"\nauthor: "Jane Reporter"\n---\n' + text, encoding="utf-8")
+        report = ingest_paths(store, [page, copy], options=OPTS, progress=False)
+        assert (report.counts["updated"], report.counts["duplicate"]) == (1, 1)
+        (after,) = store.iter_documents()  # same document, new metadata; the copy elsewhere is only linked
+        assert (after.doc_id, after.title, after.author) == (doc.doc_id, "Open weights", "Jane Reporter")
+        assert store.pending("sentences", "1") == [doc.doc_id]  # its speakers follow the author: redo it
+        store.write_stage("sentences", "1", {doc.doc_id: {}})
+        again = ingest_paths(store, [page, copy], options=OPTS, progress=False)
+        assert (again.counts["unchanged"], again.counts["duplicate"]) == (1, 1)  # its own file: unchanged
+        assert store.pending("sentences", "1") == []
