@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def site(shared: Path):  # type: ignore[no-untyped-def]
+def site(shared: Path) -> Iterator[TestSite]:
     s = TestSite().start()
     paths = []
     for slug, _, page in pages_from_shared(shared, 5):

@@ -79,7 +79,7 @@ class TestSite:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def add(self, path: str, body: bytes | str = b"", **kw: object) -> str:
+    def add(self, path: str, body: bytes | str | Callable[[], Iterable[bytes]] = b"", **kw: object) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = Route(body=data, **kw)  # type: ignore[arg-type]
         return self.url(path)

@@ -125,6 +125,6 @@ def test_syndicated_copy_shares_a_story_id(
     collect(store, urls=[site.url(p) for p in ("/a", "/b", "/c")], settings=settings, raw_dir=tmp_path / "r",
             progress=False)  # fmt: skip
     ids = {p: store.doc_for_location(site.url(p)) for p in ("/a", "/b", "/c")}
-    stories = dict(store.query("SELECT doc_id, story_id FROM documents"))  # type: ignore[arg-type]
+    stories = {r["doc_id"]: r["story_id"] for r in store.query("SELECT doc_id, story_id FROM documents")}
     assert len(set(ids.values())) == 3
     assert stories[ids["/a"]] == stories[ids["/b"]] != stories[ids["/c"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -52,7 +53,7 @@ def _data(n_rep: int = 4, seed: int = 0) -> tuple[list[str], np.ndarray, list[st
     return texts, np.asarray(embs, dtype=np.float32), ys, yf
 
 
-def _head(**kw: object) -> StanceHead:
+def _head(**kw: Any) -> StanceHead:
     return StanceHead(patterns={"strong": ["open[- ]weight"], "cues": {"risk": ["danger"]}}, cv=2, **kw)
 
 

@@ -73,6 +73,7 @@ def test_stage_uses_the_shared_pass_only_for_uncached_sentences(openness_head, t
         target="openness", embedder=Embedder(cache_dir=tmp_path), workspace=tmp_path, relevance_threshold=0.5
     )
     calls: list[int] = []
+    assert stage.head.tuned is not None
     predict = stage.head.tuned.predict_proba
 
     def spy(batch: list[str]) -> object:  # the real encoder runs; the spy counts what the shared pass left
