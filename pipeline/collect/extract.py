@@ -51,9 +51,9 @@ def extract_html(html: str, *, url: str, min_chars: int = 40, published: str | N
     if date is None and published:
         date, date_source = published, "metadata"
     extra = {"canonical_url": info.url} if info and info.url and info.url != url else {}
-    return Document.create(
-        text, url=url, title=_clean(info.title if info else None), author=_clean(info.author if info else None),
-        site=_clean(info.sitename if info else None), published=date, date_source=date_source,
+    return Document.create(  # which cleans title, author and site (``document.known``)
+        text, url=url, title=info.title if info else None, author=info.author if info else None,
+        site=info.sitename if info else None, published=date, date_source=date_source,
         language=_language(tree, text), extra=extra, **meta,
     )  # fmt: skip
 
@@ -76,8 +76,7 @@ def extract_pdf(body: bytes, *, url: str, min_chars: int = 40, published: str | 
         raise InputRejected("PDF without extractable text (scanned images?)", code="empty")
     date = _pdf_date(str(info.get("/CreationDate") or ""))
     return Document.create(
-        text, url=url, title=_clean(str(info.get("/Title") or "")) or None,
-        author=_clean(str(info.get("/Author") or "")) or None,
+        text, url=url, title=info.get("/Title"), author=info.get("/Author"),
         published=date or published, date_source="metadata" if date or published else "unknown",
         language=_language(None, text), **meta,
     )  # fmt: skip
@@ -121,7 +120,3 @@ def _pdf_date(value: str) -> str | None:
     m = re.match(r"D:(\d{4})(\d{2})(\d{2})", value)
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
 
-
-def _clean(value: str | None) -> str | None:
-    value = re.sub(r"\s+", " ", value or "").strip()
-    return value or None
