@@ -163,16 +163,20 @@ def stance_command(settings: Settings, args: argparse.Namespace) -> Result:
     from pipeline.runner import make_embedder
     from pipeline.stages.stance import resolve_target
     from pipeline.stance import load_head
-    from pipeline.stance.api import evaluate_jsonl, stance_jsonl
+    from pipeline.stance.api import evaluate_jsonl, skipped_text, stance_jsonl
 
     section = settings.section("stance")
     head = load_head(resolve_target(args.target or section["target"], settings.root))
     threshold = float(section["relevance_threshold"])
     embedder = make_embedder(settings)
     if args.command == "stance":
-        n = stance_jsonl(args.input, args.output, head=head, embedder=embedder, relevance_threshold=threshold)
-        return True, [f"stance: {n} lines written to {args.output}"]
-    return True, [evaluate_jsonl(args.labelled, head=head, embedder=embedder, relevance_threshold=threshold).text]
+        done = stance_jsonl(args.input, args.output, head=head, embedder=embedder, relevance_threshold=threshold)
+        line = f"stance: {done.written} lines written to {args.output}"
+        if done.skipped:
+            line += f"; {len(done.skipped)} input lines skipped:{skipped_text(done.skipped)}"
+        return not done.skipped, [line]
+    ev = evaluate_jsonl(args.labelled, head=head, embedder=embedder, relevance_threshold=threshold)
+    return not ev.skipped, [ev.text]
 
 
 def _counts(stats: dict[str, Any]) -> str:

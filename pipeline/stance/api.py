@@ -4,15 +4,81 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.stance.classify import classify
-from pipeline.stance.data import clean_sentence, read_jsonl
+from pipeline.stance.data import clean_sentence
+from pipeline.stance.errors import E_INPUT_FILE, E_NO_LINES, E_OUTPUT_FILE, InputFileError
 from pipeline.stance.evaluate import Report, evaluate, frame_f1
 from pipeline.stance.io import Encoder, Head
+from pipeline.stance.target import Target
 
 logger = logging.getLogger(__name__)
+SHOWN = 10  # skipped lines listed in a message; the rest are counted
+
+
+def read_lines(path: Path, check: Callable[[dict], str | None]) -> tuple[list[dict], list[str]]:
+    """The JSON-object lines of ``path`` that ``check`` accepts (it returns None or why not), and one
+    ``name:line: why`` for each line skipped. A file that cannot be read as UTF-8 text raises ``InputFileError``."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why="no such file")) from None
+    except IsADirectoryError:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why="it is a folder")) from None
+    except UnicodeDecodeError:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why="it is not UTF-8 text")) from None
+    except OSError as err:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why=err.strerror or err)) from None
+    rows, skipped = [], []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            why: str | None = f"not JSON ({err.msg})"
+        else:
+            why = check(row) if isinstance(row, dict) else f"a JSON {type(row).__name__}, not an object"
+        if why:
+            skipped.append(f"{path.name}:{n}: {why}")
+        else:
+            rows.append(row)
+    return rows, skipped
+
+
+def _has_text(row: dict) -> str | None:
+    text = row.get("text")
+    if not isinstance(text, str):
+        return 'no "text" string'
+    return None if clean_sentence(text) else '"text" is empty'
+
+
+def _labelled(target: Target) -> Callable[[dict], str | None]:
+    def check(row: dict) -> str | None:
+        if why := _has_text(row):
+            return why
+        if row.get("stance") not in target.stance_labels:
+            return f"stance {row.get('stance')!r} is not one of {', '.join(target.stance_labels)}"
+        if "frame" in row and row["frame"] not in target.frame_labels:
+            return f"frame {row['frame']!r} is not one of {', '.join(target.frame_labels)}"
+        return None
+
+    return check
+
+
+def skipped_text(skipped: list[str]) -> str:
+    """The skipped lines for a message: the first few, then a count."""
+    more = f"\n  ... and {len(skipped) - SHOWN} more" if len(skipped) > SHOWN else ""
+    return "".join(f"\n  {line}" for line in skipped[:SHOWN]) + more
+
+
+@dataclass(frozen=True)
+class Classified:
+    written: int
+    skipped: list[str] = field(default_factory=list)  # ``name:line: why`` of each input line left out
 
 
 def stance_jsonl(
@@ -22,19 +88,29 @@ def stance_jsonl(
     head: Head,
     embedder: Encoder,
     relevance_threshold: float = 0.5,
-) -> int:
-    """Read lines ``{"id", "text", ...}``; write each plus ``stance``, ``stance_score``, ``frame``; return the count."""
-    rows = read_jsonl(Path(in_path))
-    texts = [clean_sentence(str(r.get("text", ""))) for r in rows]
+) -> Classified:
+    """Read lines ``{"id", "text", ...}``; write each plus ``stance``, ``stance_score``, ``frame``.
+
+    Lines that are not JSON objects with a non-empty ``text`` are left out and listed in the result; a file with
+    no usable line raises ``InputFileError`` and writes nothing."""
+    rows, skipped = read_lines(Path(in_path), _has_text)
+    if not rows:
+        raise InputFileError(
+            E_NO_LINES.format(path=in_path, need='{"id", "text"}', verb="classify", problems=skipped_text(skipped))
+        )
+    texts = [clean_sentence(r["text"]) for r in rows]
     preds = classify(
         texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold, precision=embedder.precision
     )
-    with Path(out_path).open("w", encoding="utf-8") as fh:
-        for row, p in zip(rows, preds):
-            out = {**row, "stance": p["stance"], "stance_score": p["stance_score"], "frame": p["frame"]}
-            fh.write(json.dumps(out, ensure_ascii=False) + "\n")
-    logger.info("stance: %d lines -> %s", len(rows), out_path)
-    return len(rows)
+    added = [{"stance": p["stance"], "stance_score": p["stance_score"], "frame": p["frame"]} for p in preds]
+    lines = [json.dumps({**row, **more}, ensure_ascii=False) for row, more in zip(rows, added)]
+    try:
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(out_path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    except OSError as err:
+        raise InputFileError(E_OUTPUT_FILE.format(path=out_path, why=err.strerror or err)) from None
+    logger.info("stance: %d lines -> %s (%d skipped)", len(rows), out_path, len(skipped))
+    return Classified(len(rows), skipped)
 
 
 @dataclass(frozen=True)
@@ -43,6 +119,7 @@ class Evaluation:
     frame: Report | None  # None when the file has no frame labels
     frame_spotting: dict[str, float]  # macro over non-none frames, binary frame != none
     text: str
+    skipped: list[str] = field(default_factory=list)  # ``name:line: why`` of each line left out
 
 
 def evaluate_jsonl(
@@ -55,10 +132,14 @@ def evaluate_jsonl(
     """Predict a labelled file (lines ``{"text", "stance"[, "frame"]}``) and compare with its labels.
 
     The printable ``text`` holds per-class precision/recall/F1 and confusion matrices for stance and frame,
-    plus frame-spotting F1 (macro over the non-none frames, and binary frame != none).
+    plus frame-spotting F1 (macro over the non-none frames, and binary frame != none). Lines without a text or
+    with a label the target does not have are left out and listed; a file with no usable line raises.
     """
-    rows = [r for r in read_jsonl(Path(path)) if "text" in r and "stance" in r]
-    texts = [clean_sentence(str(r["text"])) for r in rows]
+    rows, skipped = read_lines(Path(path), _labelled(head.target))
+    if not rows:
+        need = '{"text", "stance"} with a stance of ' + ", ".join(head.target.stance_labels)
+        raise InputFileError(E_NO_LINES.format(path=path, need=need, verb="evaluate", problems=skipped_text(skipped)))
+    texts = [clean_sentence(r["text"]) for r in rows]
     preds = classify(
         texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold, precision=embedder.precision
     )
@@ -74,4 +155,6 @@ def evaluate_jsonl(
         parts.append(
             f"frame spotting F1: macro {spot['macro']:.3f}, binary (frame != {tgt.frame_none}) {spot['binary']:.3f}"
         )
-    return Evaluation(stance, frame, spot, "\n\n".join(parts))
+    if skipped:
+        parts.append(f"{len(skipped)} lines skipped:{skipped_text(skipped)}")
+    return Evaluation(stance, frame, spot, "\n\n".join(parts), skipped)

@@ -92,9 +92,13 @@ def read_jsonl(path: Path) -> list[dict]:
         for i, line in enumerate(fh, 1):
             if line.strip():
                 try:
-                    rows.append(json.loads(line))
+                    row = json.loads(line)
                 except json.JSONDecodeError:  # a file being written: tolerate a torn last line
-                    logger.warning("%s:%d: not JSON, skipped", path, i)
+                    row = None
+                if isinstance(row, dict):
+                    rows.append(row)
+                else:
+                    logger.warning("%s:%d: not a JSON object, skipped", path, i)
     return rows
 
 

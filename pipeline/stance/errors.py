@@ -34,3 +34,12 @@ E_SHARED_MISSING = (
 )
 E_NO_TRAINING = "Target '{target}' has no usable training rows (checked {files})."
 E_BAD_LABEL = "{file}:{line}: label {value!r} is not one of {allowed}."
+
+
+class InputFileError(OpentideError):
+    pass
+
+
+E_INPUT_FILE = "Cannot read {path}: {why}. Give a UTF-8 JSONL file, one JSON object per line."
+E_NO_LINES = "{path} has no usable line ({need}), so there is nothing to {verb}.{problems}"
+E_OUTPUT_FILE = "Cannot write {path}: {why}. Give a file path in a folder you can write to."

@@ -1,0 +1,78 @@
+"""`opentide stance` and `opentide evaluate` on messy input files: clear messages, the good lines still done."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import EXIT_ERROR, EXIT_PARTIAL, main
+from pipeline.stance import load_head
+from pipeline.stance.api import _labelled, read_lines
+from pipeline.stance.errors import InputFileError
+
+MESSY = [
+    '{"id": "a", "text": "Open-weight models let researchers audit and improve AI systems."}',
+    "not json",
+    '{"id": "b"}',
+    "",
+    '{"id": "c", "text": "   "}',
+    "[1, 2]",
+    '{"id": 7, "text": "Releasing model weights is irreversible and hands adversaries dangerous capabilities."}',
+]
+
+
+def test_read_lines_keeps_objects_with_text_and_says_why_each_other_line_went(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text("\ufeff" + "\n".join(MESSY) + "\n", encoding="utf-8")  # a BOM, as some editors write
+    rows, skipped = read_lines(path, lambda row: None if isinstance(row.get("text"), str) else "no text")
+    assert [r["id"] for r in rows] == ["a", "c", 7]
+    assert skipped == [
+        "in.jsonl:2: not JSON (Expecting value)",
+        "in.jsonl:3: no text",
+        "in.jsonl:6: a JSON list, not an object",
+    ]
+
+
+def test_unreadable_files_raise_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "bin.jsonl").write_bytes(bytes(range(128, 256)) * 20)
+    for path, why in ((tmp_path / "none.jsonl", "no such file"), (tmp_path, "it is a folder"),
+                      (tmp_path / "bin.jsonl", "not UTF-8 text")):  # fmt: skip
+        with pytest.raises(InputFileError, match=why):
+            read_lines(path, lambda row: None)
+
+
+def test_labelled_lines_need_the_targets_labels(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    lines = [
+        {"text": "Open models help research.", "stance": "open", "frame": "none"},
+        {"text": "Open models help research.", "stance": "pro"},
+        {"text": "Open models are risky.", "stance": "closed", "frame": "maybe"},
+        {"stance": "open"},
+    ]
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    rows, skipped = read_lines(path, _labelled(load_head("openness").target))
+    assert len(rows) == 1
+    assert skipped == [
+        "gold.jsonl:2: stance 'pro' is not one of open, closed, neutral",
+        "gold.jsonl:3: frame 'maybe' is not one of endorse, rebut, report, none",
+        'gold.jsonl:4: no "text" string',
+    ]
+
+
+@pytest.mark.slow
+def test_cli_classifies_the_good_lines_and_exits_partial(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "new" / "out.jsonl"
+    src.write_text("\n".join(MESSY) + "\n", encoding="utf-8")
+    assert main(["stance", str(src), str(out), "-w", str(tmp_path), "--no-progress"]) == EXIT_PARTIAL
+    printed = capsys.readouterr().out
+    assert "2 lines written" in printed and "4 input lines skipped" in printed and "in.jsonl:6" in printed
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["stance"]) for r in rows] == [("a", "open"), (7, "closed")]
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"text": "Open models help research.", "stance": "pro"}\n', encoding="utf-8")
+    assert main(["evaluate", str(gold), "-w", str(tmp_path)]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "nothing to evaluate" in err and "gold.jsonl:1: stance 'pro' is not one of open, closed, neutral" in err
