@@ -17,12 +17,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pipeline.collect.dedup import assign_stories, canonical_url
+from pipeline.collect.dedup import assign_stories, canonical_url, web_url
 from pipeline.collect.fetch import Fetcher, FetchOptions
 from pipeline.collect.process import Outcome, Task, process
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
+E_NOT_WEB_URL = "{url!r} is not an http(s) address; give a full URL such as https://example.org/feed.xml"
 
 
 @dataclass(slots=True)
@@ -83,10 +84,10 @@ def collect(
     else:
         store.reset_frontier()  # a new run: re-check everything known, conditionally
     run_id = store.start_run("collect")
-    store.enqueue([canonical_url(u) for u in urls], source=None, kind=None, depth=0)
-    for src in sources:
-        store.enqueue([canonical_url(src["url"])], source=src["name"], kind=src.get("kind"), depth=0)
     report = CollectReport(run_id=run_id)
+    store.enqueue(_seeds(store, urls, report), source=None, kind=None, depth=0)
+    for src in sources:
+        store.enqueue(_seeds(store, [src["url"]], report), source=src["name"], kind=src.get("kind"), depth=0)
     try:
         _crawl(store, rules, settings, Path(raw_dir), report, progress=progress)
         if report.new or report.updated:
@@ -97,6 +98,21 @@ def collect(
     store.finish_run(run_id, status="done" if not report.failed else "partial", stats=report.as_dict())
     logger.info("collect finished: %s", report.as_dict())
     return report
+
+
+def _seeds(store: Store, urls: Sequence[str], report: CollectReport) -> list[str]:
+    """The canonical form of each given URL; one that is not an http(s) address is recorded as failed."""
+    seeds = []
+    for given in urls:
+        url = canonical_url(given)
+        if web_url(url):
+            seeds.append(url)
+            continue
+        reason = E_NOT_WEB_URL.format(url=given)
+        store.reject(given, reason, code="invalid-url", run_id=report.run_id)
+        report.failed += 1
+        logger.warning("%s", reason)
+    return seeds
 
 
 def _crawl(
@@ -201,7 +217,7 @@ def _enqueue_children(
 ) -> None:  # fmt: skip
     task = out.task
     rule = rules.get(task.source) or SourceRule(task.source, task.kind)
-    urls = [canonical_url(u) for u in out.children]
+    urls = [u for u in map(canonical_url, out.children) if web_url(u)]
     if out.what != "sitemap-index":  # sub-sitemaps are not filtered; the pages they list are
         urls = [u for u in urls if rule.keeps(u)]
     depth = task.depth

@@ -34,6 +34,12 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
 
 
+def web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host: the only kind the collector fetches."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def _minhash(text: str, num_perm: int) -> MinHash:
     words = _WORD.findall(text.casefold())
     shingles = {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}

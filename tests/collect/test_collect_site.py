@@ -128,3 +128,19 @@ def test_syndicated_copy_shares_a_story_id(
     stories = {r["doc_id"]: r["story_id"] for r in store.query("SELECT doc_id, story_id FROM documents")}
     assert len(set(ids.values())) == 3
     assert stories[ids["/a"]] == stories[ids["/b"]] != stories[ids["/c"]]
+
+
+def test_addresses_that_are_not_web_urls_are_recorded_not_fetched(
+    site: TestSite, store: Store, shared: Path, fast_settings: dict[str, Any], tmp_path: Path
+) -> None:
+    build_site(site, shared)
+    bad = ["www.example.org/feed", "ftp://example.org/a.pdf", "https:///no-host"]
+    source = {"name": "typo", "url": "whitehouse.gov/feed/", "kind": "statement"}
+    report = collect(store, urls=[*bad, site.url("/feed.xml")], sources=[source], settings=fast_settings,
+                     raw_dir=tmp_path / "r", progress=False)  # fmt: skip
+    assert report.failed == 4 and report.new > 0 and report.exit_code == 1
+    rejected = {r["location"]: (r["code"], r["reason"]) for r in store.rejections()}
+    assert {*bad, source["url"]} <= set(rejected)
+    assert all(rejected[u][0] == "invalid-url" and "not an http(s) address" in rejected[u][1] for u in bad)
+    queued = {r["url"] for r in store.query("SELECT url FROM frontier")}
+    assert not any("example.org" in u or "no-host" in u or "whitehouse" in u for u in queued)
