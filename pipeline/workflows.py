@@ -8,7 +8,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import OpentideError
+from pipeline.errors import E_NO_DOCS, E_OUTPUT_DIR, OpentideError, StoreError
+from pipeline.ingest.readers import SUFFIXES
 from pipeline.ingest.run import ingest_paths, read_options
 from pipeline.settings import Settings, load_settings
 from pipeline.store import Store
@@ -39,6 +40,11 @@ def ingest(
     report = ingest_paths(store, paths, options=read_options(section, source=source), run_id=run_id, progress=progress)
     store.finish_run(run_id, status="ok" if report.ok else "partial", stats=report.as_dict())
     lines = [f"ingest: {_counts(report.as_dict())}"]
+    if report.other_types:
+        types = ", ".join(f"{n} {suffix}" for suffix, n in report.other_types.most_common())
+        lines.append(f"  not read: {types} (readable: {', '.join(sorted(SUFFIXES))})")
+    if not report.files and not report.rejected:
+        lines.append(f"  no readable file in {', '.join(map(str, paths))}")
     lines += [f"  rejected: {reason}" for _, reason in report.rejected[:20]]
     if len(report.rejected) > 20:
         lines.append(f"  ... and {len(report.rejected) - 20} more (see `opentide status`)")
@@ -94,6 +100,7 @@ def analyze(
 ) -> Result:
     from pipeline import runner
 
+    _need_documents(store)
     run_id = store.start_run("analyze")
     stats = runner.analyze(store, settings, engine=engine, scheduler=scheduler, force=force, progress=progress)
     store.finish_run(run_id, status="ok", stats=stats)
@@ -105,10 +112,18 @@ def export(
 ) -> Result:
     from pipeline import export as exporter
 
-    written = exporter.export_all(store, settings, out=out or settings.outputs, freq=freq, parquet=parquet)
-    return True, [f"export: wrote {len(written)} files to {out or settings.outputs}"] + [
-        f"  {p.name}: {n} rows" for p, n in written
-    ]
+    _need_documents(store)
+    out = out or settings.outputs
+    try:
+        written = exporter.export_all(store, settings, out=out, freq=freq, parquet=parquet)
+    except OSError as err:
+        raise OpentideError(E_OUTPUT_DIR.format(path=err.filename or out, why=err.strerror or err)) from None
+    return True, [f"export: wrote {len(written)} files to {out}"] + [f"  {p.name}: {n} rows" for p, n in written]
+
+
+def _need_documents(store: Store, lines: list[str] | None = None) -> None:
+    if not store.count("documents"):
+        raise StoreError("\n".join([E_NO_DOCS.format(path=store.path), *(lines or [])]))
 
 
 def report(settings: Settings) -> Result:
@@ -146,8 +161,11 @@ def run(settings: Settings, store: Store, *, offline: bool = False, progress: bo
             done, more = False, [f"collect: could not run ({err}); going on with the local corpus"]
         ok &= done
         lines += more
+    done, more = ingest(settings, store, [], progress=progress)
+    ok &= done
+    lines += more
+    _need_documents(store, lines)  # nothing collected or ingested: say so, with what each step said
     for step in (
-        lambda: ingest(settings, store, [], progress=progress),
         lambda: analyze(settings, store, progress=progress),
         lambda: export(settings, store),
         lambda: report(settings),

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,14 +51,20 @@ class Item:
     code: str = "rejected"
 
 
-def iter_files(paths: list[Path]) -> Iterator[Path]:
-    """Files under ``paths`` with a known suffix (folders recursively, hidden entries skipped), sorted."""
+def iter_files(paths: list[Path], skipped: Counter[str] | None = None) -> Iterator[Path]:
+    """Files under ``paths`` with a known suffix (folders recursively, hidden entries skipped), sorted.
+
+    ``skipped`` counts, by suffix, the files of other types that folders hold."""
     for path in paths:
         if path.is_dir():
             for p in sorted(path.rglob("*")):
                 rel = p.relative_to(path).parts
-                if p.is_file() and p.suffix.lower() in SUFFIXES and not any(x.startswith(".") for x in rel):
+                if not p.is_file() or any(x.startswith(".") for x in rel):
+                    continue
+                if p.suffix.lower() in SUFFIXES:
                     yield p
+                elif skipped is not None:
+                    skipped[p.suffix.lower() or "(none)"] += 1
         else:
             yield path
 
@@ -177,14 +184,17 @@ class Reader:
                     raise InputRejected(f"{path}:{n}: each line needs a JSON object with a 'text' string")
                 line_sha = hashlib.sha256(line.encode("utf-8")).hexdigest()
                 body = record.pop("text")
-                yield Item(loc, doc=self._document(body, path=path, meta={}, fm=record, raw_sha=line_sha))
+                doc = self._document(body, path=path, meta={}, fm=record, raw_sha=line_sha, name=f"{path}:{n}")
+                yield Item(loc, doc=doc)
             except json.JSONDecodeError as err:
                 yield Item(loc, reason=f"{path}:{n}: not valid JSON ({err.msg})", code="bad_json")
             except InputRejected as err:
                 yield Item(loc, reason=err.reason, code=err.code)
 
-    def _document(self, text: str, *, path: Path, meta: dict[str, Any], fm: dict[str, Any], raw_sha: str) -> Document:
-        name = str(path)
+    def _document(
+        self, text: str, *, path: Path, meta: dict[str, Any], fm: dict[str, Any], raw_sha: str, name: str = ""
+    ) -> Document:
+        name = name or str(path)  # what messages call the input: the file, or file:line in a .jsonl
         if len(text.strip()) < self.opt.min_chars:
             raise InputRejected(
                 f"{name}: only {len(text.strip())} characters of text (minimum {self.opt.min_chars})", code="empty"

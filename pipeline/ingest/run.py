@@ -21,6 +21,8 @@ class IngestReport:
     counts: Counter[str] = field(default_factory=Counter)  # new, updated, unchanged, duplicate, rejected
     rejected: list[tuple[str, str]] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
+    files: int = 0  # files read
+    other_types: Counter[str] = field(default_factory=Counter)  # files in the folders of no known type, by suffix
 
     @property
     def ok(self) -> bool:
@@ -52,7 +54,8 @@ def ingest_paths(
         store.reject(str(p.resolve()), reason, code="missing", run_id=run_id)
         report.rejected.append((str(p), reason))
         logger.warning(reason)
-    files = list(iter_files([p for p in paths if p.exists()]))
+    files = list(iter_files([p for p in paths if p.exists()], skipped=report.other_types))
+    report.files = len(files)
     reader = Reader(options)
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress or None, leave=False):
         for item in reader.read(path):

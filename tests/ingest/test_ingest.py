@@ -74,6 +74,8 @@ def inputs(shared: Path, tmp_path: Path) -> dict[str, Path]:
         + "\n"
         + "{not json\n"
         + json.dumps({"title": "no text"})
+        + "\n"
+        + json.dumps({"text": "Too short to be a document."})
         + "\n",
         encoding="utf-8",
     )
@@ -110,6 +112,7 @@ def test_ingest_every_format_and_reject_bad_inputs(inputs: dict[str, Path], tmp_
     assert "does not parse" in reasons["broken.pdf"] and "max_bytes" in reasons["big.txt"]
     assert "'zh'" in reasons["zh.txt"]
     assert "not valid JSON" in reasons["docs.jsonl#L2"] and "'text'" in reasons["docs.jsonl#L3"]
+    assert "docs.jsonl:4: only 27 characters of text" in reasons["docs.jsonl#L4"]  # the line, not just the file
     assert all(
         str(inputs["md"].parent) in loc or loc.startswith(str(inputs["md"].parent.resolve()))
         for loc, _ in report.rejected

@@ -1,0 +1,48 @@
+"""What the CLI says when a workspace has nothing to work on or an output cannot be written (no models load)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import EXIT_ERROR, EXIT_OK, main
+
+SEED = Path(__file__).resolve().parents[1] / "corpus" / "seed"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "opentide.toml").write_text('[workspace]\ncorpus_dirs = ["inbox"]\n', encoding="utf-8")
+    return tmp_path
+
+
+def test_an_empty_store_is_named_with_what_to_do(workspace: Path, capsys: pytest.CaptureFixture) -> None:
+    for command in ("analyze", "export"):
+        assert main([command, "-w", str(workspace), "--no-progress"]) == EXIT_ERROR
+        assert "holds no documents yet. Run `opentide ingest PATH`" in capsys.readouterr().err
+    (workspace / "inbox" / "notes.docx").write_bytes(b"PK\x03\x04")
+    assert main(["run", "--offline", "-w", str(workspace), "--no-progress"]) == EXIT_ERROR
+    err = capsys.readouterr().err  # the run says why it stopped, and what ingest saw
+    assert "holds no documents yet" in err and "not read: 1 .docx" in err and "no readable file in" in err
+    assert not (workspace / "outputs" / "documents.csv").exists()
+
+
+def test_ingest_names_the_files_it_does_not_read(workspace: Path, capsys: pytest.CaptureFixture) -> None:
+    inbox = workspace / "inbox"
+    shutil.copy(next(SEED.glob("*.md")), inbox)
+    for name in ("a.docx", "b.docx", "c.png"):
+        (inbox / name).write_bytes(b"\x00\x01")
+    assert main(["ingest", str(inbox), "-w", str(workspace), "--no-progress"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "new 1" in out and "not read: 2 .docx, 1 .png (readable: .htm, .html," in out
+
+
+def test_export_to_a_path_that_cannot_be_a_folder(workspace: Path, capsys: pytest.CaptureFixture) -> None:
+    shutil.copy(next(SEED.glob("*.md")), workspace / "inbox")
+    assert main(["ingest", "-w", str(workspace), "--no-progress"]) == EXIT_OK
+    target = workspace / "opentide.toml"  # a file already
+    assert main(["export", "--out", str(target), "-w", str(workspace)]) == EXIT_ERROR
+    assert f"Cannot write {target}" in capsys.readouterr().err
