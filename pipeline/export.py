@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.settings import Settings
+from pipeline.stance.target import Target, load_target
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,13 @@ def write_csv(df: pd.DataFrame, path: Path) -> tuple[Path, int]:
     return path, len(df)
 
 
+def stance_target(settings: Settings) -> Target:
+    """The workspace's stance target (``[stance] target``: a workspace folder or a packaged name)."""
+    from pipeline.stages.stance import resolve_target
+
+    return load_target(resolve_target(str(settings.section("stance")["target"]), settings.root))
+
+
 def export_all(
     store: Store, settings: Settings, *, out: Path, freq: str | None = None, parquet: bool = False
 ) -> list[tuple[Path, int]]:
@@ -91,6 +99,7 @@ def export_all(
     sents = sentences_frame(store)
     written.append(write_csv(sents[SENTENCE_COLUMNS], out / "sentences.csv"))
     timeline = settings.section("timeline")
+    tgt = stance_target(settings)
     built = tables.analysis_tables(
         store,
         docs,
@@ -98,6 +107,8 @@ def export_all(
         freq=freq or timeline["freq"],
         dedupe=bool(timeline["dedupe_stories"]),
         relevance_threshold=float(settings.section("stance")["relevance_threshold"]),
+        labels=tgt.stance_labels,
+        frames=(*[f for f in tgt.frame_labels if f != tgt.frame_none], tgt.frame_none),
     )
     for name, df in built.items():
         written.append(write_csv(df, out / f"{name}.csv"))

@@ -29,11 +29,26 @@ else:  # pragma: no cover
 
 if TYPE_CHECKING:
     from pipeline.api import Results
+    from pipeline.stance.target import Target
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = Path(__file__).with_name("data") / "events.toml"
 COLOURS = {"open": "#1b7837", "closed": "#b2182b", "neutral": "#888888", "endorse": "#d6604d", "rebut": "#4393c3"}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How figures and the report name the stance axis and the frame: the target's own words."""
+
+    positive: str = "open"
+    negative: str = "closed"
+    subject: str = "AI openness"
+    frame: str = "open AI is not safe"
+
+    @classmethod
+    def of(cls, target: Target) -> Wording:
+        return cls(target.positive, target.negative, target.name, target.frame_name)
 
 
 @dataclass(frozen=True)
@@ -80,8 +95,9 @@ def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
 
 
 def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
-                         events: Sequence[Event] = ()) -> Figure:
+                         events: Sequence[Event] = (), wording: Wording = Wording()) -> Figure:
     """Net stance (open share - closed share) per period with its 95% interval as a band."""
+    w = wording
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax = fig.subplots()
     sub = _select(stance_timeline, group)
@@ -89,18 +105,18 @@ def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
         _empty(ax, f"stance timeline for {group}")
         return fig
     ax.fill_between(sub.date, sub.ci_low, sub.ci_high, color="#9ecae1", alpha=0.5, label="95% interval")
-    ax.plot(sub.date, sub.net_stance, marker="o", color="#08519c", label="net stance (open - closed)")
+    ax.plot(sub.date, sub.net_stance, marker="o", color="#08519c", label=f"net stance ({w.positive} - {w.negative})")
     ax.axhline(0, color="#333", lw=0.6)
     ax.set_ylim(-1.05, 1.05)
-    ax.set_ylabel("closed  <-  net stance  ->  open")
+    ax.set_ylabel(f"{w.negative}  <-  net stance  ->  {w.positive}")
     ax.legend(loc="best", fontsize=8)
     _mark_events(ax, events, sub.date)
     return fig
 
 
 def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all",
-                   events: Sequence[Event] = ()) -> Figure:
-    """Endorse and rebut shares of the "open AI is not safe" frame per period, events marked."""
+                   events: Sequence[Event] = (), wording: Wording = Wording()) -> Figure:
+    """Endorse and rebut shares of the frame ("open AI is not safe") per period, events marked."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax = fig.subplots()
     sub = _select(narrative_timeline, group)
@@ -111,7 +127,7 @@ def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all",
     for frame in ("endorse", "rebut"):
         ax.plot(sub.date, sub[f"{frame}_share"], marker="o", color=COLOURS[frame], label=f"{frame} share")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel('share of "open AI is not safe" sentences')
+    ax.set_ylabel(f'share of "{wording.frame}" sentences')
     ax.legend(loc="best", fontsize=8)
     _mark_events(ax, events, sub.date)
     return fig
@@ -145,7 +161,8 @@ def actor_summary(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: i
     return agg.sort_values("mean_stance").reset_index(drop=True)
 
 
-def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int = 2) -> Figure:
+def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int = 2,
+                wording: Wording = Wording()) -> Figure:  # fmt: skip
     """Actors placed on a closed (-1) to open (+1) axis by the mean stance of what they say."""
     agg = actor_summary(actor_stance, top=top, min_sentences=min_sentences)
     fig = Figure(figsize=(8, max(2.5, 0.35 * len(agg) + 1)), layout="constrained")
@@ -158,11 +175,12 @@ def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int
     ax.scatter(agg.mean_stance, agg.actor, s=20 + 8 * agg.n_sentences.clip(upper=100), c=colours, alpha=0.8)
     ax.axvline(0, color="#333", lw=0.6)
     ax.set_xlim(-1.05, 1.05)
-    ax.set_xlabel("closed  <-  mean stance of attributed sentences  ->  open")
+    ax.set_xlabel(f"{wording.negative}  <-  mean stance of attributed sentences  ->  {wording.positive}")
     return fig
 
 
-def evidence_table(sentences: pd.DataFrame, documents: pd.DataFrame, *, per_class: int = 5) -> pd.DataFrame:
+def evidence_table(sentences: pd.DataFrame, documents: pd.DataFrame, *, per_class: int = 5,
+                   wording: Wording = Wording()) -> pd.DataFrame:  # fmt: skip
     """The strongest open and closed sentences and those endorsing / rebutting the frame, with their source."""
     cols = ["published", "title", "speaker", "stance", "frame", "stance_score", "text"]
     if sentences.empty:
@@ -170,7 +188,7 @@ def evidence_table(sentences: pd.DataFrame, documents: pd.DataFrame, *, per_clas
     meta = documents[["doc_id", "title", "published"]] if not documents.empty else None
     sents = sentences.merge(meta, on="doc_id", how="left") if meta is not None else sentences
     picks = []
-    for stance in ("open", "closed"):
+    for stance in (wording.positive, wording.negative):
         sub = sents[sents.stance == stance]
         picks.append(sub.loc[sub.stance_score.astype(float).abs().nlargest(per_class).index])
     picks += [sents[sents.frame == f].head(per_class) for f in ("endorse", "rebut")]
@@ -190,23 +208,25 @@ _CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;
         "padding:4px;vertical-align:top;text-align:left}.note{color:#555}")
 
 
-def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Event] | None = None) -> Path:
+def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Event] | None = None,
+                 wording: Wording = Wording()) -> Path:  # fmt: skip
     """Write ``out_dir/figures/*.png`` and ``out_dir/report.html``; return the HTML path."""
     out = Path(out_dir)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     events = load_events() if events is None else events
+    w = wording
     figures = [
-        ("stance_timeline", "Who is winning the argument: net stance on AI openness",
-         plot_stance_timeline(results.stance_timeline, events=events)),
-        ("narrative", 'The "open AI is not safe" frame: endorsed or rebutted',
-         plot_narrative(results.narrative_timeline, events=events)),
+        ("stance_timeline", f"Who is winning the argument: net stance on {w.subject}",
+         plot_stance_timeline(results.stance_timeline, events=events, wording=w)),
+        ("narrative", f'The "{w.frame}" frame: endorsed or rebutted',
+         plot_narrative(results.narrative_timeline, events=events, wording=w)),
         ("topics", "What the debate is about: topics over time", plot_topics(results.topics_over_time)),
-        ("actors", "Actors on the open-closed axis", plot_actors(results.actor_stance)),
+        ("actors", f"Actors on the {w.negative}-{w.positive} axis", plot_actors(results.actor_stance, wording=w)),
     ]
     parts = [f"<h2>{html.escape(title)}</h2><img alt='{name}' src='data:image/png;base64,"
              f"{_png(fig, out / 'figures' / f'{name}.png')}'>" for name, title, fig in figures]
     shifts = results.shifts.head(20)
-    evidence = evidence_table(results.sentences, results.documents)
+    evidence = evidence_table(results.sentences, results.documents, wording=w)
     n_docs = len(results.documents)
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>opentide report</title>"

@@ -1,13 +1,16 @@
 """The analysis tables behind the exports: entities, timelines, topics over time, shifts, actor stance.
 
 Reads what it needs from the store once and calls the plain functions of ``timelines``, ``shifts`` and
-``stages.entities``; ``export`` writes the results.
+``stages.entities``; ``export`` writes the results. The timelines name the stance axis after the openness target
+(``open_share``, ``n_closed``, ``endorse_share``...); another target's labels are mapped onto it first
+(``on_axis``), so its positive label fills the ``open`` columns and its negative label the ``closed`` ones.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +21,29 @@ from pipeline.stages import entities
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
+AXIS = ("open", "closed", "neutral")  # what the timelines call a target's positive, negative and neutral labels
+
+
+def on_axis(
+    stance: pd.DataFrame, labels: Sequence[str] = AXIS, frames: Sequence[str] = (*timelines.FRAMES, "none")
+) -> pd.DataFrame:
+    """``stance`` with a target's ``labels`` (positive, negative, neutral) renamed to ``AXIS`` and its ``frames``
+    (the named ones in order, then the one for none) to endorse, rebut, report and none."""
+    frame_roles = (*timelines.FRAMES, "none")
+    if len(frames) != len(frame_roles):
+        raise ValueError(f"the timelines need {len(frame_roles) - 1} named frames and none, not {list(frames)}")
+    return stance.assign(
+        stance=stance["stance"].replace(dict(zip(labels, AXIS))),
+        frame=stance["frame"].replace(dict(zip(frames, frame_roles))),
+    )
 
 
 def analysis_tables(
-    store: Store, docs: pd.DataFrame, sents: pd.DataFrame, *, freq: str, dedupe: bool, relevance_threshold: float
-) -> dict[str, pd.DataFrame]:
-    stance = sents[["doc_id", "sent_idx", "relevance", "stance", "stance_score", "frame"]]
+    store: Store, docs: pd.DataFrame, sents: pd.DataFrame, *, freq: str, dedupe: bool, relevance_threshold: float,
+    labels: Sequence[str] = AXIS, frames: Sequence[str] = (*timelines.FRAMES, "none"),
+) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """Every analysis table; ``labels`` and ``frames`` are the stance target's (default: openness)."""
+    stance = on_axis(sents[["doc_id", "sent_idx", "relevance", "stance", "stance_score", "frame"]], labels, frames)
     speakers = store.frame("SELECT doc_id, sent_idx, speaker_id, speaker FROM speakers")
     opts: dict[str, Any] = {"freq": freq, "dedupe": dedupe, "relevance_threshold": relevance_threshold}
     out = entities.entity_tables(store.frame("SELECT * FROM entities"), docs)

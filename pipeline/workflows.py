@@ -128,9 +128,13 @@ def _need_documents(store: Store, lines: list[str] | None = None) -> None:
 
 def report(settings: Settings) -> Result:
     from pipeline.api import load_results
-    from pipeline.report import build_report, load_events
+    from pipeline.export import stance_target
+    from pipeline.report import Wording, build_report, load_events
 
-    path = build_report(load_results(settings.root), settings.outputs, events=load_events(settings.root))
+    wording = Wording.of(stance_target(settings))
+    path = build_report(
+        load_results(settings.root), settings.outputs, events=load_events(settings.root), wording=wording
+    )
     return True, [f"report: {path}"]
 
 

@@ -18,7 +18,7 @@ from test_timelines import SHARED, make_tables
 from pipeline import timelines as tl
 from pipeline.api import REQUIRED, ResultsMissing, csv_columns, load_results, schema_text
 from pipeline.export import DOCUMENT_COLUMNS, SENTENCE_COLUMNS
-from pipeline.report import build_report, evidence_table, load_events
+from pipeline.report import Wording, build_report, evidence_table, load_events
 from pipeline.shifts import SHIFT_COLUMNS, detect_shifts
 
 
@@ -125,3 +125,13 @@ def test_evidence_table_has_both_sides(results_ws: Path) -> None:
     res = load_results(results_ws)
     table = evidence_table(res.sentences, res.documents, per_class=3)
     assert {"open", "closed"} <= set(table.stance) and table.title.notna().all()
+
+
+def test_report_speaks_the_targets_words(results_ws: Path, tmp_path: Path) -> None:
+    res = load_results(results_ws)
+    res.sentences = res.sentences.assign(stance=res.sentences.stance.replace({"open": "pro", "closed": "anti"}))
+    wording = Wording("pro", "anti", "binding AI regulation", "regulation stifles innovation")
+    page = build_report(res, tmp_path, events=[], wording=wording).read_text(encoding="utf-8")
+    assert "net stance on binding AI regulation" in page and "The &quot;regulation stifles innovation&quot;" in page
+    assert "Actors on the anti-pro axis" in page and "open AI is not safe" not in page
+    assert {"pro", "anti"} <= set(evidence_table(res.sentences, res.documents, wording=wording).stance)

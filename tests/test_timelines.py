@@ -161,3 +161,19 @@ def test_period_uses_the_publishers_calendar_date() -> None:
     dates = pd.Series(["2025-01-31T23:30:00-05:00", "2024-07-04", None, "garbage", "Sep 3, 2025"])
     assert tl.to_period(dates).tolist()[:2] == ["2025-01-01", "2024-07-01"]
     assert tl.to_period(dates).isna().tolist() == [False, False, True, True, False]
+
+
+def test_another_targets_labels_fill_the_same_columns(tables: dict[str, pd.DataFrame]) -> None:
+    from pipeline.tables import on_axis
+
+    theirs = tables["sentence_stance"].assign(
+        stance=tables["sentence_stance"].stance.map({"open": "pro", "closed": "anti", "neutral": "neither"}),
+        frame=tables["sentence_stance"].frame.map({"endorse": "e", "rebut": "r", "report": "q", "none": "-"}),
+    )
+    mapped = on_axis(theirs, ("pro", "anti", "neither"), ("e", "r", "q", "-"))
+    assert mapped.equals(tables["sentence_stance"])
+    docs, speakers = tables["documents"], tables["speakers"]
+    for build in (tl.stance_timeline, tl.narrative_timeline, tl.actor_stance):
+        pd.testing.assert_frame_equal(build(docs, mapped, speakers), build(docs, tables["sentence_stance"], speakers))
+    with pytest.raises(ValueError, match="3 named frames and none"):
+        on_axis(theirs, ("pro", "anti", "neither"), ("e", "-"))
