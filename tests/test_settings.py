@@ -1,4 +1,5 @@
-"""Settings: workspace overrides, and the messages for unknown keys, wrong types and words outside a choice."""
+"""Settings: workspace overrides, and the messages for unknown keys, wrong types, words outside a choice,
+numbers out of range and source patterns that are not regular expressions."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def test_workspace_overrides_only_its_own_keys(workspace: Path) -> None:
         ("[analysis]\nn_process = 'two'\n", ["analysis.n_process", "int", "'two'"]),
         ("[analysis]\nprecision = 'fp16'\n", ["analysis.precision", "'auto', 'fp32', 'bf16'", "'fp16'"]),
         ("[analysis]\nengine = 'ray'\n", ["analysis.engine", "'local', 'dask'"]),
+        ("[timeline]\nfreq = 'day'\n", ["timeline.freq", "'week', 'month', 'quarter'", "'day'"]),
+        ("[stance]\nrelevance_threshold = 2.5\n", ["stance.relevance_threshold", "between 0 and 1", "2.5"]),
+        ("[collect]\nconcurrency = 0\n", ["collect.concurrency", "at least 1", "not 0"]),
+        ("[collect]\ntimeout_total = -1\n", ["collect.timeout_total", "more than 0"]),
+        ("[collect]\nretries = 2.5\n", ["collect.retries", "int", "2.5"]),
+        ("[stance]\nprefilter_window = -2\n", ["stance.prefilter_window", "at least -1"]),
+        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclude = 'news'\n", ["#1", "`include`", "a list"]),
+        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\nexclude = ['(tag']\n", ["`exclude`", "'(tag'", "regular"]),
     ],
 )
 def test_bad_settings_name_the_key_and_what_it_takes(workspace: Path, text: str, words: list[str]) -> None:
@@ -35,6 +44,12 @@ def test_bad_settings_name_the_key_and_what_it_takes(workspace: Path, text: str,
     with pytest.raises(SettingsError) as err:
         load_settings(workspace)
     assert all(w in str(err.value) for w in words), str(err.value)
+
+
+def test_values_at_the_edge_of_their_range_are_taken(workspace: Path) -> None:
+    write(workspace, "[stance]\nprefilter_window = -1\nrelevance_threshold = 1\n[collect]\nbackoff = 0\n")
+    settings = load_settings(workspace)
+    assert settings.section("stance")["prefilter_window"] == -1 and settings.section("collect")["backoff"] == 0
 
 
 def test_precision_auto_follows_the_cpu() -> None:
