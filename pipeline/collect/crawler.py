@@ -70,7 +70,8 @@ def collect(
     raw_dir: Path,
     progress: bool = True,
 ) -> CollectReport:
-    """Collect ``urls`` and configured ``sources`` into ``store``; ``settings`` is the ``[collect]`` section."""
+    """Collect ``urls`` and configured ``sources`` into ``store``; ``settings`` is the ``[collect]`` section, plus
+    ``languages`` (those of ``[ingest]``: a text in another language is rejected) when given."""
     rules: dict[str | None, SourceRule] = {None: SourceRule(None, None)}
     for src in sources:
         rules[src["name"]] = SourceRule(
@@ -120,7 +121,7 @@ def _crawl(
     report: CollectReport, *, progress: bool,
 ) -> None:  # fmt: skip
     fetcher = Fetcher(FetchOptions.from_settings(settings))
-    min_chars = int(settings.get("min_chars", 40))
+    min_chars, languages = int(settings.get("min_chars", 40)), tuple(settings.get("languages", ()))
     discover = bool(settings.get("discover_links", False))
     max_depth, max_pages = int(settings.get("max_depth", 1)), int(settings.get("max_pages", 200))
     discovered: Counter[str | None] = Counter()
@@ -138,7 +139,9 @@ def _crawl(
                             continue
                         task = _task(store, row, discover and row["depth"] < max_depth, dates.get(row["url"]))
                         submitted.add(row["url"])
-                        in_flight[pool.submit(process, task, fetcher, raw_dir=raw_dir, min_chars=min_chars)] = task.url
+                        job = pool.submit(process, task, fetcher, raw_dir=raw_dir, min_chars=min_chars,
+                                          languages=languages)  # fmt: skip
+                        in_flight[job] = task.url
                         bar.total += 1
                         if len(in_flight) >= workers * 4:
                             break

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import htmldate
@@ -15,27 +16,36 @@ from lxml.html import HtmlElement
 from pipeline.collect.article import article_text
 from pipeline.collect.detect import decode, sniff
 from pipeline.document import Document
-from pipeline.errors import InputRejected
+from pipeline.errors import E_LANGUAGE, InputRejected
+from pipeline.ingest.language import detect_language
 
 logger = logging.getLogger(__name__)
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _URL_DATE = re.compile(r"/(\d{4})[/-](\d{2})[/-](\d{2})(?:/|[^\d])")
 _LANG = re.compile(r"^[a-z]{2,3}\b", re.I)
+_ENOUGH_TO_DETECT = 200  # characters of text from which its language is read rather than the page's declaration
 
 
 def extract(
-    body: bytes, *, content_type: str, charset: str | None, url: str, min_chars: int = 40, **meta: Any
-) -> Document:
-    """Dispatch on what the bytes are (HTML or PDF); anything else is rejected with its reason."""
+    body: bytes, *, content_type: str, charset: str | None, url: str, min_chars: int = 40,
+    languages: Sequence[str] = (), **meta: Any,
+) -> Document:  # fmt: skip
+    """Dispatch on what the bytes are (HTML or PDF); anything else, or a text in none of ``languages`` (when
+    given), is rejected with its reason."""
     kind = sniff(content_type, body)
     if kind == "pdf":
-        return extract_pdf(body, url=url, min_chars=min_chars, **meta)
-    if kind == "html":
-        return extract_html(decode(body, charset), url=url, min_chars=min_chars, **meta)
-    if kind == "empty":
+        doc = extract_pdf(body, url=url, min_chars=min_chars, **meta)
+    elif kind == "html":
+        doc = extract_html(decode(body, charset), url=url, min_chars=min_chars, **meta)
+    elif kind == "empty":
         raise InputRejected("empty response", code="empty")
-    raise InputRejected(f"not a page or a PDF ({kind}, declared {content_type or 'no type'})", code="content_type")
+    else:
+        raise InputRejected(f"not a page or a PDF ({kind}, declared {content_type or 'no type'})", code="content_type")
+    if languages and doc.language not in languages:
+        reason = E_LANGUAGE.format(name=url, language=doc.language or "unknown", allowed=list(languages))
+        raise InputRejected(reason, code="language")
+    return doc
 
 
 def extract_html(html: str, *, url: str, min_chars: int = 40, published: str | None = None, **meta: Any) -> Document:
@@ -102,21 +112,14 @@ def _find_date(tree: HtmlElement, url: str, meta_date: str | None) -> tuple[str 
 
 
 def _language(tree: HtmlElement | None, text: str) -> str | None:
-    if tree is not None:
-        lang = tree.get("lang") or tree.get("xml:lang") or ""
-        match = _LANG.match(lang.strip())
-        if match:
-            return match.group(0).lower()
-    try:
-        import py3langid
-
-        code, _ = py3langid.classify(text[:5000])
-        return str(code)
-    except ImportError:  # pragma: no cover - optional
-        return None
+    """What the text itself is in when there is enough of it (templates often declare ``lang="en"`` whatever the
+    page holds), else what the page declares, else a guess from the little text there is."""
+    declared = _LANG.match(((tree.get("lang") or tree.get("xml:lang") or "") if tree is not None else "").strip())
+    if len(text) >= _ENOUGH_TO_DETECT or not declared:
+        return detect_language(text)
+    return declared.group(0).lower()
 
 
 def _pdf_date(value: str) -> str | None:
     m = re.match(r"D:(\d{4})(\d{2})(\d{2})", value)
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
-

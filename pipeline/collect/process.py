@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,9 @@ class Outcome:
     error: InputRejected | None = None
 
 
-def process(task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int) -> Outcome:
+def process(
+    task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int, languages: Sequence[str] = ()
+) -> Outcome:
     try:
         resp = fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
     except InputRejected as err:
@@ -65,7 +68,8 @@ def process(task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int) -> O
     if resp.status == 304:
         return Outcome(task, "not_modified", response=resp)
     try:
-        return _handle(task, resp, raw_dir=raw_dir, min_chars=min_chars, max_bytes=fetcher.options.max_bytes)
+        return _handle(task, resp, raw_dir=raw_dir, min_chars=min_chars, languages=languages,
+                       max_bytes=fetcher.options.max_bytes)  # fmt: skip
     except InputRejected as err:
         return Outcome(task, "failed", response=resp, error=err)
     except Exception as err:  # a parser bug on one wild page must not stop the crawl
@@ -73,7 +77,9 @@ def process(task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int) -> O
         return Outcome(task, "failed", response=resp, error=InputRejected(f"internal error: {err!r}", code="error"))
 
 
-def _handle(task: Task, resp: Response, *, raw_dir: Path, min_chars: int, max_bytes: int) -> Outcome:
+def _handle(
+    task: Task, resp: Response, *, raw_dir: Path, min_chars: int, languages: Sequence[str], max_bytes: int
+) -> Outcome:
     body = resp.body
     what = sniff(resp.content_type, body)
     if what == "gzip":  # a .xml.gz sitemap (or any gzipped file) served without Content-Encoding
@@ -95,7 +101,7 @@ def _handle(task: Task, resp: Response, *, raw_dir: Path, min_chars: int, max_by
                        children=sitemap.urls)  # fmt: skip
     meta: dict[str, Any] = {"source": task.source, "kind": task.kind, "raw_sha256": sha}
     doc = extract(body, content_type=resp.content_type, charset=resp.charset, url=task.url,
-                  min_chars=min_chars, published=task.published, **meta)  # fmt: skip
+                  min_chars=min_chars, languages=languages, published=task.published, **meta)  # fmt: skip
     links = _links(body, resp.final_url) if task.discover and what == "html" else []
     return Outcome(task, "document", resp, sha, what, document=doc, children=links)
 

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 def reextract_all(
     store: Store, raw_dir: Path, settings: dict[str, Any], report: CollectReport, *, progress: bool = True
 ) -> CollectReport:
-    min_chars = int(settings.get("min_chars", 40))
+    min_chars, languages = int(settings.get("min_chars", 40)), tuple(settings.get("languages", ()))
     for rec in tqdm(store.fetch_records(), desc="re-extract", unit="doc", disable=not progress):
         url = rec["url"]
         old = store.get_document(rec["doc_id"])
@@ -42,7 +42,7 @@ def reextract_all(
         try:
             doc = extract(
                 body, content_type=ctype.split(";")[0], charset=charset, url=url, min_chars=min_chars,
-                published=fallback, **meta,
+                languages=languages, published=fallback, **meta,
             )  # fmt: skip
         except InputRejected as err:
             store.reject(url, err.reason, code=err.code)

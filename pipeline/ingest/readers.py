@@ -20,7 +20,7 @@ import yaml
 from charset_normalizer import from_bytes
 
 from pipeline.document import Document, known
-from pipeline.errors import InputRejected
+from pipeline.errors import E_LANGUAGE, InputRejected
 from pipeline.ingest.dates import find_date
 from pipeline.ingest.language import detect_language
 
@@ -201,11 +201,8 @@ class Reader:
             )
         language = str(fm.get("language") or meta.get("language") or detect_language(text) or "")
         if self.opt.languages and language not in self.opt.languages:
-            raise InputRejected(
-                f"{name}: the text is in '{language}', not in [ingest] languages {list(self.opt.languages)}; "
-                "add the language there to keep it (analysis models are English-only)",
-                code="language",
-            )
+            allowed = list(self.opt.languages)
+            raise InputRejected(E_LANGUAGE.format(name=name, language=language, allowed=allowed), code="language")
         url = _first(fm, "url", "source_url", "canonical_url") or meta.get("url")
         published, date_source = find_date(metadata=meta, front_matter=fm, url=url, text=text)
         return Document.create(

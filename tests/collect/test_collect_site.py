@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from httpsite import TestSite, pages_from_shared, rss, sitemap_index, urlset
+from httpsite import TestSite, pages_from_shared, render_page, rss, sitemap_index, urlset
 
 from pipeline.collect import collect, reextract
 from pipeline.store import Store
@@ -144,3 +144,24 @@ def test_addresses_that_are_not_web_urls_are_recorded_not_fetched(
     assert all(rejected[u][0] == "invalid-url" and "not an http(s) address" in rejected[u][1] for u in bad)
     queued = {r["url"] for r in store.query("SELECT url FROM frontier")}
     assert not any("example.org" in u or "no-host" in u or "whitehouse" in u for u in queued)
+
+
+def test_pages_in_other_languages_are_rejected_whatever_they_declare(
+    site: TestSite, store: Store, shared: Path, fast_settings: dict[str, Any], tmp_path: Path
+) -> None:
+    import csv
+
+    csv.field_size_limit(1 << 30)
+    china = shared / "corpus" / "china_ai_policy_cac_miit_tc260" / "all_policies_unified.csv"
+    with china.open(encoding="utf-8-sig") as fh:
+        row = next(r for r in csv.DictReader(fh) if len(r["full_text"]) > 1000)
+    site.add("/zh", render_page({"title": row["title"], "date": row["publication_date"]}, row["full_text"]))
+    english = build_site(site, shared, n=2)  # the same template, which says lang="en", around English text
+    settings = {**fast_settings, "languages": ["en"]}
+    report = collect(store, urls=[site.url("/zh"), *(site.url(p) for p, _ in english)], settings=settings,
+                     raw_dir=tmp_path / "r", progress=False)  # fmt: skip
+    assert report.new == 2 and report.failed == 1
+    (rejected,) = store.rejections()
+    assert rejected["location"] == site.url("/zh") and rejected["code"] == "language"
+    assert "the text is in 'zh', not in [ingest] languages ['en']" in rejected["reason"]
+    assert store.doc_for_location(site.url("/zh")) is None
