@@ -12,6 +12,7 @@ DateSource = Literal["metadata", "front_matter", "url", "in_text", "unknown"]
 DATE_SOURCES: tuple[str, ...] = ("metadata", "front_matter", "url", "in_text", "unknown")
 
 _SPACE = re.compile(r"\s+")
+_HEADING = re.compile(r"^#\s+(.+)$", re.M)
 # Bidi controls that PDF-to-text conversion leaves in (U+202A..U+202E, U+2066..U+2069) and zero-widths.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
@@ -25,6 +26,15 @@ def known(value: object) -> str | None:
     such as "Unknown"."""
     text = _SPACE.sub(" ", _INVISIBLE.sub("", str(value))).strip() if value is not None else ""
     return None if not text or text.casefold() in PLACEHOLDERS else text
+
+
+def title_from_text(text: str) -> str | None:
+    """A title for a text that has none: its first markdown heading, else its first line when short enough."""
+    heading = _HEADING.search(text[:2000])
+    if heading:
+        return heading.group(1).strip()
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line if 0 < len(line) <= 200 else None
 
 
 def clean_text(text: str) -> str:

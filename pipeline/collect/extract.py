@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import htmldate
 import trafilatura
@@ -15,7 +16,7 @@ from lxml.html import HtmlElement
 
 from pipeline.collect.article import article_text
 from pipeline.collect.detect import decode, sniff
-from pipeline.document import Document
+from pipeline.document import Document, title_from_text
 from pipeline.errors import E_LANGUAGE, InputRejected
 from pipeline.ingest.language import detect_language
 
@@ -63,7 +64,7 @@ def extract_html(html: str, *, url: str, min_chars: int = 40, published: str | N
     extra = {"canonical_url": info.url} if info and info.url and info.url != url else {}
     return Document.create(  # which cleans title, author and site (``document.known``)
         text, url=url, title=info.title if info else None, author=info.author if info else None,
-        site=info.sitename if info else None, published=date, date_source=date_source,
+        site=(info.sitename or info.hostname) if info else _host(url), published=date, date_source=date_source,
         language=_language(tree, text), extra=extra, **meta,
     )  # fmt: skip
 
@@ -86,7 +87,7 @@ def extract_pdf(body: bytes, *, url: str, min_chars: int = 40, published: str | 
         raise InputRejected("PDF without extractable text (scanned images?)", code="empty")
     date = _pdf_date(str(info.get("/CreationDate") or ""))
     return Document.create(
-        text, url=url, title=info.get("/Title"), author=info.get("/Author"),
+        text, url=url, title=info.get("/Title") or title_from_text(text), author=info.get("/Author"), site=_host(url),
         published=date or published, date_source="metadata" if date or published else "unknown",
         language=_language(None, text), **meta,
     )  # fmt: skip
@@ -118,6 +119,10 @@ def _language(tree: HtmlElement | None, text: str) -> str | None:
     if len(text) >= _ENOUGH_TO_DETECT or not declared:
         return detect_language(text)
     return declared.group(0).lower()
+
+
+def _host(url: str) -> str | None:
+    return urlsplit(url).hostname or None
 
 
 def _pdf_date(value: str) -> str | None:

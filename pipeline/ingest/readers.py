@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from charset_normalizer import from_bytes
 
-from pipeline.document import Document, known
+from pipeline.document import Document, known, title_from_text
 from pipeline.errors import E_LANGUAGE, InputRejected
 from pipeline.ingest.dates import find_date
 from pipeline.ingest.language import detect_language
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-_HEADING = re.compile(r"^#\s+(.+)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -93,17 +92,6 @@ def front_matter(text: str) -> tuple[dict[str, Any], str]:
     except yaml.YAMLError:
         return {}, text
     return (meta if isinstance(meta, dict) else {}), text[m.end() :]
-
-
-def _first_line_title(text: str) -> str | None:
-    heading = _HEADING.search(text[:2000])
-    if heading:
-        return heading.group(1).strip()
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= 200 else None
-    return None
 
 
 def read_pdf(data: bytes, name: str) -> str:
@@ -209,7 +197,7 @@ class Reader:
             text,
             url=url,
             path=str(path.resolve()),
-            title=_first(fm, "title") or meta.get("title") or _first_line_title(text),
+            title=_first(fm, "title") or meta.get("title") or title_from_text(text),
             author=_first(fm, "author", "authors", "source") or meta.get("author"),
             site=_first(fm, "site", "sitename", "site_name") or meta.get("sitename") or meta.get("hostname"),
             published=published,

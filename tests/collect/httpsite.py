@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 NAV = """<header><nav class="menu"><a href="/">Home</a> | <a href="/briefing-room/">Briefing Room</a> |
 <a href="/issues/">Issues</a> | <a href="/about/">About</a> | <a href="/contact/">Contact us</a></nav></header>"""
 FOOTER = """<aside class="related"><h3>Related</h3><ul><li><a href="/other/1">Another statement on trade policy
@@ -30,10 +32,8 @@ def read_markdown(path: Path) -> tuple[dict[str, str], str]:
     meta: dict[str, str] = {}
     if text.startswith("---"):
         head, _, text = text[3:].partition("\n---")
-        for line in head.splitlines():
-            key, _, value = line.partition(":")
-            if value.strip():
-                meta[key.strip()] = value.strip().strip("'\"").replace("\\_", " ")
+        fields = yaml.safe_load(head) or {}
+        meta = {str(k): str(v) for k, v in fields.items() if v not in (None, "")}
     return meta, text
 
 

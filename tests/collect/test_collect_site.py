@@ -55,6 +55,7 @@ def test_collect_reads_feeds_sitemaps_pages_and_pdf(
         assert doc.language == "en"
     pdf = store.get_document(store.doc_for_location(site.url("/docs/rfc.pdf")) or "")
     assert pdf is not None and "open" in pdf.text.lower() and pdf.published == "2024-02-24"
+    assert pdf.site == "127.0.0.1" and pdf.title and "Federal Register" in pdf.title  # no /Title: its first line
     assert len(list(raw.rglob("*.gz"))) == len(paths) + 1 + 4  # every response archived once
 
 
