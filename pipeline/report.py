@@ -96,7 +96,8 @@ def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
 
 def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
                          events: Sequence[Event] = (), wording: Wording = Wording()) -> Figure:
-    """Net stance (open share - closed share) per period with its 95% interval as a band."""
+    """Per period, the side taken by the sentences that take one (balance, 95% band) and the net stance over all
+    relevant sentences (open share - closed share), which neutral sentences pull towards 0."""
     w = wording
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax = fig.subplots()
@@ -104,11 +105,16 @@ def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
     if sub.empty:
         _empty(ax, f"stance timeline for {group}")
         return fig
-    ax.fill_between(sub.date, sub.ci_low, sub.ci_high, color="#9ecae1", alpha=0.5, label="95% interval")
-    ax.plot(sub.date, sub.net_stance, marker="o", color="#08519c", label=f"net stance ({w.positive} - {w.negative})")
+    if "balance" in sub:  # outputs exported before the balance columns have only net stance
+        ax.fill_between(sub.date, sub.balance_low, sub.balance_high, color="#9ecae1", alpha=0.5,
+                        label="95% interval")  # fmt: skip
+        ax.plot(sub.date, sub.balance, marker="o", color="#08519c",
+                label=f"balance of argued sentences ({w.positive} - {w.negative}) / ({w.positive} + {w.negative})")
+    ax.plot(sub.date, sub.net_stance, ls="--", color="#636363", lw=1,
+            label=f"net stance of all relevant sentences ({w.positive} - {w.negative} share)")  # fmt: skip
     ax.axhline(0, color="#333", lw=0.6)
     ax.set_ylim(-1.05, 1.05)
-    ax.set_ylabel(f"{w.negative}  <-  net stance  ->  {w.positive}")
+    ax.set_ylabel(f"{w.negative}  <-  stance  ->  {w.positive}")
     ax.legend(loc="best", fontsize=8)
     _mark_events(ax, events, sub.date)
     return fig
@@ -152,30 +158,35 @@ def plot_topics(topics_over_time: pd.DataFrame, *, top: int = 8) -> Figure:
 
 
 def actor_summary(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int = 2) -> pd.DataFrame:
-    """Each actor over all periods: sentences, mean stance in [-1, 1]; the ``top`` most vocal."""
+    """Each actor over all periods: relevant sentences, those taking a side (``argued``), mean stance score and
+    ``balance = (n_open - n_closed) / argued``; the ``top`` actors with the most argued sentences (at least
+    ``min_sentences``)."""
+    cols = ["actor", "n_sentences", "argued", "stance_sum", "mean_stance", "balance"]
     if actor_stance.empty:
-        return pd.DataFrame(columns=["actor", "n_sentences", "stance_sum", "mean_stance"])
-    agg = actor_stance.groupby("actor", as_index=False)[["n_sentences", "stance_sum"]].sum()
+        return pd.DataFrame(columns=cols)
+    agg = actor_stance.groupby("actor", as_index=False)[["n_sentences", "n_open", "n_closed", "stance_sum"]].sum()
+    agg["argued"] = agg.n_open + agg.n_closed
     agg["mean_stance"] = agg.stance_sum / agg.n_sentences
-    agg = agg[agg.n_sentences >= min_sentences].nlargest(top, "n_sentences")
-    return agg.sort_values("mean_stance").reset_index(drop=True)
+    agg["balance"] = (agg.n_open - agg.n_closed) / agg.argued.where(agg.argued > 0)
+    agg = agg[agg.argued >= min_sentences].nlargest(top, "argued")
+    return agg.sort_values(["balance", "argued"]).reset_index(drop=True)[cols]
 
 
 def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int = 2,
                 wording: Wording = Wording()) -> Figure:  # fmt: skip
-    """Actors placed on a closed (-1) to open (+1) axis by the mean stance of what they say."""
+    """Actors on a closed (-1) to open (+1) axis by the side their argued sentences take, sized by how many."""
     agg = actor_summary(actor_stance, top=top, min_sentences=min_sentences)
     fig = Figure(figsize=(8, max(2.5, 0.35 * len(agg) + 1)), layout="constrained")
     ax = fig.subplots()
     if agg.empty:
-        _empty(ax, "actors with attributed sentences")
+        _empty(ax, "actors with argued sentences")
         return fig
-    colours = [COLOURS["open"] if s > 0.05 else COLOURS["closed"] if s < -0.05 else COLOURS["neutral"]
-               for s in agg.mean_stance]
-    ax.scatter(agg.mean_stance, agg.actor, s=20 + 8 * agg.n_sentences.clip(upper=100), c=colours, alpha=0.8)
+    colours = [COLOURS["open"] if s > 0.2 else COLOURS["closed"] if s < -0.2 else COLOURS["neutral"]
+               for s in agg.balance]  # fmt: skip
+    ax.scatter(agg.balance, agg.actor, s=20 + 8 * agg.argued.clip(upper=100), c=colours, alpha=0.8)
     ax.axvline(0, color="#333", lw=0.6)
     ax.set_xlim(-1.05, 1.05)
-    ax.set_xlabel(f"{wording.negative}  <-  mean stance of attributed sentences  ->  {wording.positive}")
+    ax.set_xlabel(f"{wording.negative}  <-  balance of the sentences taking a side  ->  {wording.positive}")
     return fig
 
 

@@ -7,6 +7,10 @@ Definitions (also in ``pipeline/data/SCHEMA.md``):
   stance shares are over relevant sentences, so ``open + closed + neutral = 1``.
 * ``net_stance = open_share - closed_share``; ``ci_low/ci_high`` are a 95% percentile bootstrap interval for it,
   resampling documents (sentences of one document are not independent) or sentences when the cell holds one.
+* ``balance = (open - closed) / (open + closed)``: the same among the sentences that take a side (empty when
+  none does), with ``balance_low/balance_high`` the wider of the same bootstrap and the Wilson interval of
+  ``open / (open + closed)`` (mapped to [-1, 1]), so a cell with one argued sentence is not certain. Where most relevant
+  sentences are neutral, ``net_stance`` stays near 0 and ``balance`` shows which side the argued ones take.
 * Narrative shares are among sentences whose frame is ``endorse``, ``rebut`` or ``report``; ``ci_low/ci_high``
   are the 95% Wilson score interval of ``endorse_share``.
 * Documents without a parseable date are left out; syndicated copies (same ``story_id``) count once (the
@@ -27,7 +31,7 @@ logger = logging.getLogger(__name__)
 FREQS = {"week": "W-SUN", "month": "M", "quarter": "Q"}
 FRAMES = ("endorse", "rebut", "report")
 STANCE_COLUMNS = ["period", "group", "n_documents", "n_sentences", "open_share", "closed_share",
-                  "neutral_share", "net_stance", "ci_low", "ci_high"]
+                  "neutral_share", "net_stance", "ci_low", "ci_high", "balance", "balance_low", "balance_high"]
 NARRATIVE_COLUMNS = ["period", "group", "n_relevant", "endorse_share", "rebut_share", "report_share",
                      "ci_low", "ci_high"]
 TOPIC_COLUMNS = ["period", "topic_id", "topic_label", "count", "share", "open_share", "closed_share"]
@@ -144,19 +148,23 @@ def document_counts(
     return counts[COUNT_COLUMNS]
 
 
-def _bootstrap_net(cell: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> tuple[float, float]:
+def _bootstrap(cell: pd.DataFrame, rng: np.random.Generator, n_boot: int) -> tuple[float, float, float, float]:
+    """95% percentile intervals of net stance and of balance (NaN when no draw takes a side)."""
     cell = cell[cell.n_relevant > 0]
     o, c, n = (cell[k].to_numpy(dtype=float) for k in ("n_open", "n_closed", "n_relevant"))
     if len(cell) >= 2:
         idx = rng.integers(0, len(cell), size=(n_boot, len(cell)))
-        nets = (o[idx].sum(1) - c[idx].sum(1)) / n[idx].sum(1)
+        opens, closeds, totals = o[idx].sum(1), c[idx].sum(1), n[idx].sum(1)
     else:
         total = int(n.sum())
         p = np.array([o.sum(), c.sum(), total - o.sum() - c.sum()]) / total
         draws = rng.multinomial(total, p, size=n_boot)
-        nets = (draws[:, 0] - draws[:, 1]) / total
-    lo, hi = np.percentile(nets, [2.5, 97.5])
-    return float(lo), float(hi)
+        opens, closeds, totals = draws[:, 0], draws[:, 1], np.full(n_boot, total)
+    lo, hi = np.percentile((opens - closeds) / totals, [2.5, 97.5])
+    argued = opens + closeds > 0
+    balances = (opens - closeds)[argued] / (opens + closeds)[argued]
+    b_lo, b_hi = np.percentile(balances, [2.5, 97.5]) if len(balances) else (np.nan, np.nan)
+    return float(lo), float(hi), float(b_lo), float(b_hi)
 
 
 def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
@@ -174,7 +182,8 @@ def stance_timeline(
     freq: str = "month", by: Sequence[str] = ("kind", "site", "actor"), dedupe: bool = True,
     relevance_threshold: float = 0.5, min_sentences: int = 1, n_boot: int = 1000, seed: int = 0,
 ) -> pd.DataFrame:
-    """Open / closed / neutral shares of relevant sentences per period and group, with a CI for net stance."""
+    """Open / closed / neutral shares of relevant sentences per period and group, with CIs for net stance and
+    for the balance among the sentences that take a side."""
     counts = document_counts(documents, sentence_stance, speakers, freq=freq, by=by, dedupe=dedupe,
                              relevance_threshold=relevance_threshold)
     rng = np.random.default_rng(seed)
@@ -185,10 +194,17 @@ def stance_timeline(
             continue
         shares = {k: cell[f"n_{k}"].sum() / n for k in ("open", "closed", "neutral")}
         net = shares["open"] - shares["closed"]
-        lo, hi = _bootstrap_net(cell, rng, n_boot)
+        argued = shares["open"] + shares["closed"]
+        balance = net / argued if argued else float("nan")
+        lo, hi, b_lo, b_hi = _bootstrap(cell, rng, n_boot)
+        if argued:  # few argued sentences: the bootstrap of a lone one is certain, the Wilson interval is not
+            w_lo, w_hi = wilson(cell.n_open.sum(), cell.n_open.sum() + cell.n_closed.sum())
+            b_lo, b_hi = float(np.fmin(b_lo, 2 * w_lo - 1)), float(np.fmax(b_hi, 2 * w_hi - 1))
         rows.append({"period": period, "group": group, "n_documents": int((cell.n_relevant > 0).sum()),
                      "n_sentences": n, **{f"{k}_share": float(v) for k, v in shares.items()},
-                     "net_stance": float(net), "ci_low": min(lo, net), "ci_high": max(hi, net)})
+                     "net_stance": float(net), "ci_low": min(lo, net), "ci_high": max(hi, net),
+                     "balance": float(balance), "balance_low": float(np.fmin(b_lo, balance)),
+                     "balance_high": float(np.fmax(b_hi, balance))})
     out = pd.DataFrame(rows, columns=STANCE_COLUMNS)
     out.attrs["note"] = counts.attrs.get("note", {})
     return out

@@ -65,6 +65,12 @@ def test_stance_shares_sum_to_one_and_ci_ordered(tables: dict[str, pd.DataFrame]
     assert (out.ci_low <= out.net_stance + 1e-12).all() and (out.net_stance <= out.ci_high + 1e-12).all()
     assert out.ci_low.between(-1, 1).all() and out.ci_high.between(-1, 1).all()
     assert np.allclose(out.net_stance, out.open_share - out.closed_share)
+    argued = out.open_share + out.closed_share
+    assert np.allclose(out.balance, (out.open_share - out.closed_share) / argued, equal_nan=True)
+    sided = out[argued > 0]
+    assert (sided.balance_low <= sided.balance + 1e-12).all() and (sided.balance <= sided.balance_high + 1e-12).all()
+    assert sided.balance.abs().ge(sided.net_stance.abs() - 1e-12).all()  # the argued ones lean at least as far
+    assert out[argued == 0].balance.isna().all()
     groups = set(out.group)
     assert {"all", "kind:news", "site:blog.org", "actor:Meta"} <= groups and "actor:critics" not in groups
     overall = out[out.group == "all"]
@@ -177,3 +183,14 @@ def test_another_targets_labels_fill_the_same_columns(tables: dict[str, pd.DataF
         pd.testing.assert_frame_equal(build(docs, mapped, speakers), build(docs, tables["sentence_stance"], speakers))
     with pytest.raises(ValueError, match="3 named frames and none"):
         on_axis(theirs, ("pro", "anti", "neither"), ("e", "-"))
+
+
+def test_one_argued_sentence_is_not_a_certain_balance() -> None:
+    docs = pd.DataFrame([{"doc_id": "d", "published": "2024-03-01", "kind": "news", "site": "x.org", "story_id": None}])
+    stance = pd.DataFrame([
+        {"doc_id": "d", "sent_idx": 0, "relevance": 1.0, "stance": "open", "stance_score": 0.8, "frame": "none"},
+        {"doc_id": "d", "sent_idx": 1, "relevance": 1.0, "stance": "neutral", "stance_score": 0.0, "frame": "none"},
+    ])  # fmt: skip
+    row = tl.stance_timeline(docs, stance, by=()).iloc[0]
+    assert (row.net_stance, row.balance, row.balance_high) == (0.5, 1.0, 1.0)
+    assert row.balance_low < -0.5  # Wilson on 1 of 1: p >= 0.21, so balance >= -0.58

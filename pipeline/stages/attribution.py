@@ -43,6 +43,8 @@ HUMAN = frozenset(
 )
 _QUOTE = re.compile('["“”«»]')
 _ORGS = ("org", "gov_body")
+# Who can hold a view: a model, a policy or a place that "says" something is output or text, not a speaker.
+SPEAKER_LABELS = frozenset(("person", "org", "gov_body", "country"))
 
 
 def _forms(verbs: tuple[str, ...]) -> frozenset[str]:
@@ -82,6 +84,8 @@ def _in(rows: list[dict[str, Any]], start: int, end: int) -> list[dict[str, Any]
 
 def _look_back(recent: list[dict[str, Any]], want: str) -> Speaker | None:
     for r in reversed(recent):
+        if r["label"] not in SPEAKER_LABELS:
+            continue
         if want == "any" or r["label"] == want or (want == "org" and r["label"] in _ORGS):
             return r["entity_id"], r["entity"], ""
     return None
@@ -90,7 +94,7 @@ def _look_back(recent: list[dict[str, Any]], want: str) -> Speaker | None:
 def _resolve(tok: Token, rows: list[dict[str, Any]], recent: list[dict[str, Any]]) -> Speaker | None:
     """The entity a subject (or ``according to`` object) names; pronouns, "the company", "the CEO" look back."""
     left, right = tok.left_edge, tok.right_edge
-    found = _in(rows, left.idx, right.idx + len(right))
+    found = [r for r in _in(rows, left.idx, right.idx + len(right)) if r["label"] in SPEAKER_LABELS]
     people = [r for r in found if r["label"] == "person"]
     if not people and tok.lower_ in TITLE_NOUNS:  # "the CEO of Mistral AI told ..." -> the person named before
         return _look_back(recent, "person") or _resolve_found(found)

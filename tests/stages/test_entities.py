@@ -126,6 +126,17 @@ def test_attribution_of_real_sentences(entity_nlp: Language, catalogue: Catalogu
     assert none[3]["method"] == "none" and none[3]["speaker_id"] is None
 
 
+def test_models_and_policies_are_never_speakers(entity_nlp: Language, catalogue: Catalogue) -> None:
+    text = ("DeepSeek-R1 suggests that open models can match the best closed ones. "
+            "Grok said the release was safe. "
+            "The AI Action Plan states that America must lead in open models. "
+            "Meta says open source AI is the path forward.")
+    _, speakers = annotate(entity_nlp(text), author="Nathan Lambert", catalogue=catalogue)
+    got = [(s["speaker_id"], s["method"]) for s in speakers]
+    assert got[:3] == [("nathan-lambert", "author")] * 3  # the model, the chatbot and the plan hold no view
+    assert got[3] == ("meta", "reported")
+
+
 @pytest.mark.slow
 def test_pronoun_and_multi_sentence_quote_follow_the_speaker(entity_nlp: Language, catalogue: Catalogue) -> None:
     text = ("Elon Musk attacked OpenAI in a deposition. "
