@@ -32,8 +32,8 @@ def extract(
     body: bytes, *, content_type: str, charset: str | None, url: str, min_chars: int = 40,
     languages: Sequence[str] = (), **meta: Any,
 ) -> Document:  # fmt: skip
-    """Dispatch on what the bytes are (HTML or PDF); anything else, or a text in none of ``languages`` (when
-    given), is rejected with its reason."""
+    """Dispatch on what the bytes are (HTML or PDF); anything else, or a text known to be in none of
+    ``languages`` (when given), is rejected with its reason."""
     kind = sniff(content_type, body)
     if kind == "pdf":
         doc = extract_pdf(body, url=url, min_chars=min_chars, **meta)
@@ -43,8 +43,8 @@ def extract(
         raise InputRejected("empty response", code="empty")
     else:
         raise InputRejected(f"not a page or a PDF ({kind}, declared {content_type or 'no type'})", code="content_type")
-    if languages and doc.language not in languages:
-        reason = E_LANGUAGE.format(name=url, language=doc.language or "unknown", allowed=list(languages))
+    if languages and doc.language and doc.language not in languages:
+        reason = E_LANGUAGE.format(name=url, language=doc.language, allowed=list(languages))
         raise InputRejected(reason, code="language")
     return doc
 
@@ -114,11 +114,11 @@ def _find_date(tree: HtmlElement, url: str, meta_date: str | None) -> tuple[str 
 
 def _language(tree: HtmlElement | None, text: str) -> str | None:
     """What the text itself is in when there is enough of it (templates often declare ``lang="en"`` whatever the
-    page holds), else what the page declares, else a guess from the little text there is."""
+    page holds), else what the page declares, else unknown (None: a guess from a few words would reject pages)."""
     declared = _LANG.match(((tree.get("lang") or tree.get("xml:lang") or "") if tree is not None else "").strip())
-    if len(text) >= _ENOUGH_TO_DETECT or not declared:
+    if len(text) >= _ENOUGH_TO_DETECT:
         return detect_language(text)
-    return declared.group(0).lower()
+    return declared.group(0).lower() if declared else None
 
 
 def _host(url: str) -> str | None:
