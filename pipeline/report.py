@@ -50,6 +50,14 @@ class Wording:
     def of(cls, target: Target) -> Wording:
         return cls(target.positive, target.negative, target.name, target.frame_name)
 
+    @classmethod
+    def for_workspace(cls, workspace: str | Path) -> Wording:
+        """The words of the workspace's ``[stance] target``."""
+        from pipeline.export import stance_target
+        from pipeline.settings import load_settings
+
+        return cls.of(stance_target(load_settings(workspace)))
+
 
 @dataclass(frozen=True)
 class Event:

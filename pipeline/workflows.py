@@ -133,10 +133,9 @@ def _need_documents(store: Store, lines: list[str] | None = None) -> None:
 
 def report(settings: Settings) -> Result:
     from pipeline.api import load_results
-    from pipeline.export import stance_target
     from pipeline.report import Wording, build_report, load_events
 
-    wording = Wording.of(stance_target(settings))
+    wording = Wording.for_workspace(settings.root)
     path = build_report(
         load_results(settings.root), settings.outputs, events=load_events(settings.root), wording=wording
     )
