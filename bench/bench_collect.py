@@ -22,6 +22,7 @@ from httpsite import TestSite, pages_from_shared, urlset  # noqa: E402
 from pipeline.collect import collect, extract_html  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 from pipeline.store import Store  # noqa: E402
+from pipeline.workflows import collect_settings  # noqa: E402
 
 
 def main() -> None:
@@ -45,7 +46,7 @@ def main() -> None:
         site.add(paths[-1], page)
     sitemap = site.add("/sitemap.xml", urlset(site.base, paths), content_type="application/xml")
     site.start()
-    settings = load_settings(ROOT).section("collect")
+    settings = collect_settings(load_settings(ROOT))
     settings.update(per_host_delay=0.0, per_host_concurrency=4)  # loopback: no politeness delay to measure
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.sqlite") as store:
         start = time.perf_counter()

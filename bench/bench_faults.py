@@ -26,6 +26,7 @@ from httpsite import TestSite, hostile_site  # noqa: E402
 from pipeline.collect import collect  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 from pipeline.store import Store  # noqa: E402
+from pipeline.workflows import collect_settings  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +42,7 @@ def main() -> None:
     urls = hostile_site(site, args.shared, stall=args.stall, big_mb=args.big_mb, bomb_mb=args.bomb_mb)
     print(f"site built in {time.perf_counter() - t0:.1f} s: {len(urls)} URLs")
     site.start()
-    settings = load_settings(ROOT).section("collect")  # the packaged defaults: politeness delay, 30 s timeout
+    settings = collect_settings(load_settings(ROOT))  # the packaged defaults: politeness delay, 30 s timeout
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.sqlite") as store:
         with PeakMemory() as memory:
             start = time.perf_counter()

@@ -72,7 +72,7 @@ def collect(
         store,
         urls=urls,
         sources=configured,
-        settings=_collect_settings(settings),
+        settings=collect_settings(settings),
         raw_dir=settings.path("workspace", "raw_dir"),
         progress=progress,
     )
@@ -82,7 +82,7 @@ def collect(
     return report.exit_code == 0, lines
 
 
-def _collect_settings(settings: Settings) -> dict[str, Any]:
+def collect_settings(settings: Settings) -> dict[str, Any]:
     """``[collect]`` plus the languages ``[ingest]`` keeps: one setting for files and fetched pages alike."""
     return {**settings.section("collect"), "languages": settings.section("ingest")["languages"]}
 
@@ -90,7 +90,7 @@ def _collect_settings(settings: Settings) -> dict[str, Any]:
 def reextract(settings: Settings, store: Store) -> Result:
     from pipeline.collect import reextract as run_reextract
 
-    report = run_reextract(store, settings.path("workspace", "raw_dir"), settings=_collect_settings(settings))
+    report = run_reextract(store, settings.path("workspace", "raw_dir"), settings=collect_settings(settings))
     return report.exit_code == 0, [f"reextract: {_counts(report.as_dict())}"]
 
 
