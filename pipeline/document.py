@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 DateSource = Literal["metadata", "front_matter", "url", "in_text", "unknown"]
-DATE_SOURCES: tuple[str, ...] = ("metadata", "front_matter", "url", "in_text", "unknown")
+DATE_SOURCES: tuple[str, ...] = ("metadata", "front_matter", "manifest", "url", "in_text", "unknown")
 
 _SPACE = re.compile(r"\s+")
 _HEADING = re.compile(r"^#\s+(.+)$", re.M)
+_LETTERS = re.compile(r"[^\W\d_]")
 # Bidi controls that PDF-to-text conversion leaves in (U+202A..U+202E, U+2066..U+2069) and zero-widths.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
@@ -29,11 +30,13 @@ def known(value: object) -> str | None:
 
 
 def title_from_text(text: str) -> str | None:
-    """A title for a text that has none: its first markdown heading, else its first line when short enough."""
+    """A title for a text that has none: its first markdown heading, else its first line with a few letters in it
+    (not a page number), when short enough."""
     heading = _HEADING.search(text[:2000])
     if heading:
         return heading.group(1).strip()
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    line = next((x.strip() for x in text[:5000].splitlines() if len(_LETTERS.findall(x)) >= 4), "")
+    line = line.lstrip("#").strip()
     return line if 0 < len(line) <= 200 else None
 
 
@@ -80,7 +83,7 @@ class Document:
     path: str | None = None
     author: str | None = None
     site: str | None = None
-    published: str | None = None  # ISO date YYYY-MM-DD
+    published: str | None = None  # ISO date YYYY-MM-DD (YYYY-MM when the source gives only the month)
     date_source: str = "unknown"  # one of DATE_SOURCES
     language: str | None = None
     kind: str | None = None  # news, op-ed, policy, comment, statement, ...

@@ -1,4 +1,5 @@
-"""Publication dates: from metadata first, then front matter, then the URL, then a dateline in the text."""
+"""Publication dates: from metadata first, then front matter, then a sidecar manifest, then the URL, then a dateline
+in the text."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ _MDY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d
 _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+((?:19|20)\d\d)\b", re.I)
 _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _URL = re.compile(r"/((?:19|20)\d\d)[/-](\d\d)[/-](\d\d)(?:/|-|\b)")
+_YEAR_MONTH = re.compile(r"^((?:19|20)\d\d)-(\d\d)(?![-\d])")  # "2024-03", "2024-03 (comment period ...)"
 DATELINE_CHARS = 600  # a dateline sits near the top of an article
 
 
@@ -59,6 +61,9 @@ def parse_date(value: object) -> str | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
         pass
+    month = _YEAR_MONTH.match(text)
+    if month and 1 <= int(month.group(2)) <= 12 and _valid(int(month.group(1)), int(month.group(2)), 1):
+        return f"{month.group(1)}-{month.group(2)}"  # only the month is known: ISO 8601 reduced precision
     return date_in_text(text, limit=len(text))
 
 
@@ -92,12 +97,13 @@ def find_date(
     *,
     metadata: dict[str, object] | None = None,
     front_matter: dict[str, object] | None = None,
+    manifest: dict[str, object] | None = None,
     url: str | None = None,
     text: str = "",
 ) -> tuple[str | None, str]:
-    """``(iso_date, source)`` with source one of metadata / front_matter / url / in_text / unknown."""
+    """``(iso_date, source)`` with source one of metadata / front_matter / manifest / url / in_text / unknown."""
     keys = ("published", "date", "published_time", "publication_date", "pubdate", "datePublished")
-    for source, meta in (("metadata", metadata), ("front_matter", front_matter)):
+    for source, meta in (("metadata", metadata), ("front_matter", front_matter), ("manifest", manifest)):
         for key in keys:
             found = parse_date((meta or {}).get(key))
             if found:

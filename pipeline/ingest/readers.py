@@ -23,11 +23,14 @@ from pipeline.document import Document, known, title_from_text
 from pipeline.errors import E_LANGUAGE, InputRejected
 from pipeline.ingest.dates import find_date
 from pipeline.ingest.language import detect_language
+from pipeline.ingest.manifest import is_manifest
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_KIND_WORD = re.compile(r"[\w-]+")
+_SITE = ("site", "sitename", "site_name")
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def iter_files(paths: list[Path], skipped: Counter[str] | None = None) -> Iterat
                     continue
                 if p.suffix.lower() in SUFFIXES:
                     yield p
-                elif skipped is not None:
+                elif skipped is not None and not is_manifest(p):  # manifests are read, as sidecars
                     skipped[p.suffix.lower() or "(none)"] += 1
         else:
             yield path
@@ -120,8 +123,9 @@ def read_html(data: bytes, name: str, url: str | None = None) -> tuple[str, dict
 class Reader:
     """Reads files into :class:`Item`s according to ``ReadOptions``."""
 
-    def __init__(self, options: ReadOptions) -> None:
+    def __init__(self, options: ReadOptions, listed: dict[Path, dict[str, str]] | None = None) -> None:
         self.opt = options
+        self.listed = listed or {}  # sidecar manifest rows by resolved file path (``ingest.manifest``)
 
     def read(self, path: Path) -> list[Item]:
         location = str(path.resolve())
@@ -158,7 +162,8 @@ class Reader:
             text = decode(data, name)
             if suffix in {".md", ".markdown"}:
                 fm, text = front_matter(text)
-        return self._document(text, path=path, meta=meta, fm=fm, raw_sha=raw_sha)
+        listed = self.listed.get(path.resolve(), {})
+        return self._document(text, path=path, meta=meta, fm=fm, raw_sha=raw_sha, listed=listed)
 
     def _jsonl(self, data: bytes, path: Path, location: str) -> Iterator[Item]:
         text = decode(data, str(path))
@@ -180,40 +185,47 @@ class Reader:
                 yield Item(loc, reason=err.reason, code=err.code)
 
     def _document(
-        self, text: str, *, path: Path, meta: dict[str, Any], fm: dict[str, Any], raw_sha: str, name: str = ""
-    ) -> Document:
+        self, text: str, *, path: Path, meta: dict[str, Any], fm: dict[str, Any], raw_sha: str, name: str = "",
+        listed: dict[str, str] | None = None,
+    ) -> Document:  # fmt: skip
+        """What the file says of itself (front matter, HTML metadata) first, then its manifest row, then guesses."""
+        ls: dict[str, Any] = dict(listed or {})
         name = name or str(path)  # what messages call the input: the file, or file:line in a .jsonl
         if len(text.strip()) < self.opt.min_chars:
             raise InputRejected(
                 f"{name}: only {len(text.strip())} characters of text (minimum {self.opt.min_chars})", code="empty"
             )
-        language = str(fm.get("language") or meta.get("language") or detect_language(text) or "")
+        language = str(fm.get("language") or meta.get("language") or ls.get("language") or detect_language(text) or "")
         if self.opt.languages and language not in self.opt.languages:
             allowed = list(self.opt.languages)
             raise InputRejected(E_LANGUAGE.format(name=name, language=language, allowed=allowed), code="language")
-        url = _first(fm, "url", "source_url", "canonical_url") or meta.get("url")
-        published, date_source = find_date(metadata=meta, front_matter=fm, url=url, text=text)
+        url_keys = ("url", "source_url", "canonical_url")
+        url = _first(fm, *url_keys) or meta.get("url") or _first(ls, *url_keys)
+        published, date_source = find_date(metadata=meta, front_matter=fm, manifest=ls, url=url, text=text)
         return Document.create(
             text,
             url=url,
             path=str(path.resolve()),
-            title=_first(fm, "title") or meta.get("title") or title_from_text(text),
-            author=_first(fm, "author", "authors", "source") or meta.get("author"),
-            site=_first(fm, "site", "sitename", "site_name") or meta.get("sitename") or meta.get("hostname"),
+            title=_first(fm, "title") or meta.get("title") or _first(ls, "title") or title_from_text(text),
+            author=_first(fm, "author", "authors", "source") or meta.get("author") or _first(ls, "author", "authors"),
+            site=_first(fm, *_SITE) or meta.get("sitename") or meta.get("hostname") or _first(ls, *_SITE),
             published=published,
             date_source=date_source,
             language=language or None,
-            kind=_first(fm, "kind") or self._kind(path),
+            kind=_first(fm, "kind") or self._kind(path, ls.get("kind")),
             source=self.opt.source,
             raw_sha256=None if url else raw_sha,
         )
 
-    def _kind(self, path: Path) -> str:
+    def _kind(self, path: Path, listed: str | None = None) -> str:
+        """``[ingest] kind_by_path``, else the manifest's kind up to its first space, slash or bracket ("op-ed/column"
+        is ``op-ed``), else the default."""
         lowered = str(path).lower()
         for needle, kind in self.opt.kind_by_path.items():
             if needle.lower() in lowered:
                 return kind
-        return self.opt.default_kind
+        word = _KIND_WORD.match(listed or "")
+        return word.group(0).lower() if word else self.opt.default_kind
 
 
 def _first(meta: dict[str, Any], *keys: str) -> str | None:

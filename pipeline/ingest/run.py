@@ -10,6 +10,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pipeline.ingest.manifest import find_manifests
 from pipeline.ingest.readers import Reader, ReadOptions, iter_files
 from pipeline.store import Store
 
@@ -54,9 +55,10 @@ def ingest_paths(
         store.reject(str(p.resolve()), reason, code="missing", run_id=run_id)
         report.rejected.append((str(p), reason))
         logger.warning(reason)
-    files = list(iter_files([p for p in paths if p.exists()], skipped=report.other_types))
+    present = [p for p in paths if p.exists()]
+    files = list(iter_files(present, skipped=report.other_types))
     report.files = len(files)
-    reader = Reader(options)
+    reader = Reader(options, listed=find_manifests(present))
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress or None, leave=False):
         for item in reader.read(path):
             if item.doc is None:

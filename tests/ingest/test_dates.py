@@ -20,6 +20,8 @@ def test_written_out_dates() -> None:
     assert date_in_text("Washington, 30 October 2023 — The President") == "2023-10-30"
     assert date_in_text("Posted January 20th, 2025 by staff") == "2025-01-20"
     assert parse_date("2025-07-15 23:20:50-04:00") == "2025-07-15"
+    assert parse_date("2024-03 (comment period 2024-02-26..2024-03-27)") == "2024-03"  # only the month: kept so
+    assert parse_date("2024-13") is None and parse_date("2024-0312") is None
 
 
 def test_impossible_or_future_dates_are_ignored() -> None:

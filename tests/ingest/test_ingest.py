@@ -179,3 +179,36 @@ def test_reingest_refreshes_edited_metadata_and_reanalyses_only_that(shared: Pat
         again = ingest_paths(store, [page, copy], options=OPTS, progress=False)
         assert (again.counts["unchanged"], again.counts["duplicate"]) == (1, 1)  # its own file: unchanged
         assert store.pending("sentences", "1") == []
+
+
+def test_a_corpus_manifest_fills_title_date_and_kind(shared: Path, tmp_path: Path) -> None:
+    ntia = shared / "corpus" / "ntia_open_weights_rfc_comments" / "texts"  # its MANIFEST.tsv sits two folders up
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [ntia], options=OPTS, progress=False)
+        docs = list(store.iter_documents())
+    assert report.ok and len(docs) == 26
+    assert all(d.kind == "comment" and d.published == "2024-03" and d.date_source == "manifest" for d in docs)
+    titles = {d.title for d in docs}
+    assert "NTIA open-weights RFC comment: Hugging Face Inc." in titles and "1" not in titles
+
+
+def test_front_matter_beats_the_manifest_and_kinds_keep_their_first_word(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "essays").mkdir(parents=True)
+    body = "Open weights let anyone study a model, and that is why the argument matters to researchers. " * 4
+    (corpus / "essays" / "a.md").write_text(f"---\ntitle: Its own title\n---\n{body}", encoding="utf-8")
+    (corpus / "essays" / "b.txt").write_text(body.replace("researchers", "regulators"), encoding="utf-8")
+    (corpus / "MANIFEST.tsv").write_text(
+        "local_path\ttitle\tdate\tkind\tauthor\n"
+        "essays/a.md\tListed title\t2025-07-24\top-ed/column\tA. Writer\n"
+        "essays/b.txt\tListed B\t2024-03 (comment period 2024-02-26..2024-03-27)\tcomment\t\n"
+        "essays/missing.txt\tGone\t2020-01-01\tnews\t\n",
+        encoding="utf-8",
+    )
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [corpus], options=OPTS, progress=False)
+        docs = {Path(d.path or "").name: d for d in store.iter_documents()}
+    assert report.ok and not report.other_types  # the manifest is read, not reported as an unread file
+    a, b = docs["a.md"], docs["b.txt"]
+    assert (a.title, a.author, a.published, a.kind) == ("Its own title", "A. Writer", "2025-07-24", "op-ed")
+    assert (b.title, b.published, b.date_source, b.kind) == ("Listed B", "2024-03", "manifest", "comment")
