@@ -197,10 +197,12 @@ def stance_command(settings: Settings, args: argparse.Namespace) -> Result:
     embedder = make_embedder(settings)
     if args.command == "stance":
         done = stance_jsonl(args.input, args.output, head=head, embedder=embedder, relevance_threshold=threshold)
-        line = f"stance: {done.written} lines written to {args.output}"
+        lines = [f"stance: {done.written} lines written to {args.output}"]
+        if done.empty:
+            lines.append(f"  {len(done.empty)} lines without a text:{skipped_text(done.empty)}")
         if done.skipped:
-            line += f"; {len(done.skipped)} input lines skipped:{skipped_text(done.skipped)}"
-        return not done.skipped, [line]
+            lines.append(f"  {len(done.skipped)} input lines skipped:{skipped_text(done.skipped)}")
+        return not done.skipped, lines
     ev = evaluate_jsonl(args.labelled, head=head, embedder=embedder, relevance_threshold=threshold)
     return not ev.skipped, [ev.text]
 

@@ -19,9 +19,10 @@ logger = logging.getLogger(__name__)
 SHOWN = 10  # skipped lines listed in a message; the rest are counted
 
 
-def read_lines(path: Path, check: Callable[[dict], str | None]) -> tuple[list[dict], list[str]]:
-    """The JSON-object lines of ``path`` that ``check`` accepts (it returns None or why not), and one
-    ``name:line: why`` for each line skipped. A file that cannot be read as UTF-8 text raises ``InputFileError``."""
+def read_lines(path: Path, check: Callable[[dict], str | None]) -> tuple[list[tuple[int, dict]], list[str]]:
+    """The JSON-object lines of ``path`` that ``check`` accepts (it returns None or why not), with their line
+    numbers, and one ``name:line: why`` for each line skipped. A file that cannot be read as UTF-8 text raises
+    ``InputFileError``."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
@@ -45,7 +46,7 @@ def read_lines(path: Path, check: Callable[[dict], str | None]) -> tuple[list[di
         if why:
             skipped.append(f"{path.name}:{n}: {why}")
         else:
-            rows.append(row)
+            rows.append((n, row))
     return rows, skipped
 
 
@@ -79,6 +80,7 @@ def skipped_text(skipped: list[str]) -> str:
 class Classified:
     written: int
     skipped: list[str] = field(default_factory=list)  # ``name:line: why`` of each input line left out
+    empty: list[str] = field(default_factory=list)  # objects without a text, written as neutral
 
 
 def stance_jsonl(
@@ -91,26 +93,32 @@ def stance_jsonl(
 ) -> Classified:
     """Read lines ``{"id", "text", ...}``; write each plus ``stance``, ``stance_score``, ``frame``.
 
-    Lines that are not JSON objects with a non-empty ``text`` are left out and listed in the result; a file with
-    no usable line raises ``InputFileError`` and writes nothing."""
-    rows, skipped = read_lines(Path(in_path), _has_text)
+    A line that is not a JSON object is left out and listed in ``skipped``; an object without a text is written
+    as the target's neutral label (so that every id comes back) and listed in ``empty``. A file with no JSON
+    object raises ``InputFileError`` and writes nothing."""
+    path = Path(in_path)
+    rows, skipped = read_lines(path, lambda row: None)
     if not rows:
         raise InputFileError(
             E_NO_LINES.format(path=in_path, need='{"id", "text"}', verb="classify", problems=skipped_text(skipped))
         )
-    texts = [clean_sentence(r["text"]) for r in rows]
+    empty = [f"{path.name}:{n}: {why}, written as {head.target.neutral}" for n, r in rows if (why := _has_text(r))]
+    todo = [i for i, (_, r) in enumerate(rows) if _has_text(r) is None]
+    texts = [clean_sentence(rows[i][1]["text"]) for i in todo]
     preds = classify(
         texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold, precision=embedder.precision
     )
-    added = [{"stance": p["stance"], "stance_score": p["stance_score"], "frame": p["frame"]} for p in preds]
-    lines = [json.dumps({**row, **more}, ensure_ascii=False) for row, more in zip(rows, added)]
+    added = [{"stance": head.target.neutral, "stance_score": 0.0, "frame": head.target.frame_none} for _ in rows]
+    for i, p in zip(todo, preds):
+        added[i] = {"stance": p["stance"], "stance_score": p["stance_score"], "frame": p["frame"]}
+    lines = [json.dumps({**row, **more}, ensure_ascii=False) for (_, row), more in zip(rows, added)]
     try:
         Path(out_path).parent.mkdir(parents=True, exist_ok=True)
         Path(out_path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     except OSError as err:
         raise InputFileError(E_OUTPUT_FILE.format(path=out_path, why=err.strerror or err)) from None
-    logger.info("stance: %d lines -> %s (%d skipped)", len(rows), out_path, len(skipped))
-    return Classified(len(rows), skipped)
+    logger.info("stance: %d lines -> %s (%d skipped, %d without text)", len(rows), out_path, len(skipped), len(empty))
+    return Classified(len(rows), skipped, empty)
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,8 @@ def evaluate_jsonl(
     plus frame-spotting F1 (macro over the non-none frames, and binary frame != none). Lines without a text or
     with a label the target does not have are left out and listed; a file with no usable line raises.
     """
-    rows, skipped = read_lines(Path(path), _labelled(head.target))
+    lines, skipped = read_lines(Path(path), _labelled(head.target))
+    rows = [row for _, row in lines]
     if not rows:
         need = '{"text", "stance"} with a stance of ' + ", ".join(head.target.stance_labels)
         raise InputFileError(E_NO_LINES.format(path=path, need=need, verb="evaluate", problems=skipped_text(skipped)))

@@ -27,7 +27,7 @@ def test_read_lines_keeps_objects_with_text_and_says_why_each_other_line_went(tm
     path = tmp_path / "in.jsonl"
     path.write_text("\ufeff" + "\n".join(MESSY) + "\n", encoding="utf-8")  # a BOM, as some editors write
     rows, skipped = read_lines(path, lambda row: None if isinstance(row.get("text"), str) else "no text")
-    assert [r["id"] for r in rows] == ["a", "c", 7]
+    assert [(n, r["id"]) for n, r in rows] == [(1, "a"), (5, "c"), (7, 7)]
     assert skipped == [
         "in.jsonl:2: not JSON (Expecting value)",
         "in.jsonl:3: no text",
@@ -53,7 +53,7 @@ def test_labelled_lines_need_the_targets_labels(tmp_path: Path) -> None:
     ]
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     rows, skipped = read_lines(path, _labelled(load_head("openness").target))
-    assert len(rows) == 1
+    assert [n for n, _ in rows] == [1]
     assert skipped == [
         "gold.jsonl:2: stance 'pro' is not one of open, closed, neutral",
         "gold.jsonl:3: frame 'maybe' is not one of endorse, rebut, report, none",
@@ -67,9 +67,12 @@ def test_cli_classifies_the_good_lines_and_exits_partial(tmp_path: Path, capsys:
     src.write_text("\n".join(MESSY) + "\n", encoding="utf-8")
     assert main(["stance", str(src), str(out), "-w", str(tmp_path), "--no-progress"]) == EXIT_PARTIAL
     printed = capsys.readouterr().out
-    assert "2 lines written" in printed and "4 input lines skipped" in printed and "in.jsonl:6" in printed
+    assert "4 lines written" in printed and "2 lines without a text" in printed and "in.jsonl:3: no" in printed
+    assert "2 input lines skipped" in printed and "in.jsonl:6: a JSON list" in printed
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [(r["id"], r["stance"]) for r in rows] == [("a", "open"), (7, "closed")]
+    # every object comes back, in order; those without a text as neutral
+    assert [(r["id"], r["stance"]) for r in rows] == [("a", "open"), ("b", "neutral"), ("c", "neutral"), (7, "closed")]
+    assert rows[1]["stance_score"] == 0.0 and rows[1]["frame"] == "none"
 
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"text": "Open models help research.", "stance": "pro"}\n', encoding="utf-8")
