@@ -18,7 +18,7 @@ from pipeline.collect.article import article_text
 from pipeline.collect.detect import decode, sniff
 from pipeline.document import Document, title_from_text
 from pipeline.errors import E_LANGUAGE, InputRejected
-from pipeline.ingest.language import detect_language
+from pipeline.ingest.language import sure_language
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +114,11 @@ def _find_date(tree: HtmlElement, url: str, meta_date: str | None) -> tuple[str 
 
 def _language(tree: HtmlElement | None, text: str) -> str | None:
     """What the text itself is in when there is enough of it (templates often declare ``lang="en"`` whatever the
-    page holds), else what the page declares, else unknown (None: a guess from a few words would reject pages)."""
+    page holds) and the detector is sure, else what the page declares, else unknown (None: a guess would reject
+    pages)."""
     declared = _LANG.match(((tree.get("lang") or tree.get("xml:lang") or "") if tree is not None else "").strip())
-    if len(text) >= _ENOUGH_TO_DETECT:
-        return detect_language(text)
-    return declared.group(0).lower() if declared else None
+    found = sure_language(text) if len(text) >= _ENOUGH_TO_DETECT else None
+    return found or (declared.group(0).lower() if declared else None)
 
 
 def _host(url: str) -> str | None:

@@ -63,3 +63,18 @@ def test_story_groups_join_rewrites_not_different_stories(shared: Path) -> None:
     rewrite = "WASHINGTON (Wire) — " + texts[0].replace("artificial intelligence", "AI") + "\nReporting by staff."
     pairs = dict(story_groups([("a", texts[0]), ("b", texts[1]), ("c", rewrite), ("d", texts[2])]))
     assert pairs == {"a": "a", "b": "b", "c": "a", "d": "d"}
+
+
+def test_language_comes_from_a_sure_detector_else_the_declaration() -> None:
+    from pipeline.collect.extract import extract_html
+    from pipeline.ingest.language import sure_language
+
+    french = ("Les modèles ouverts permettent à chacun d'étudier un système d'intelligence artificielle, et c'est "
+              "pourquoi le débat compte pour les chercheurs et les régulateurs européens. ") * 3  # fmt: skip
+    links = " ".join(f"https://cdn.example.org/attachments/{n}/{n * 7919}.png" for n in range(40))
+    assert sure_language(french) == "fr" and sure_language(links) is None  # URLs carry no language
+    page = "<html lang='{}'><body><article><h1>T</h1><p>{}</p></article></body></html>"
+    assert extract_html(page.format("en", french), url="https://x.org/a").language == "fr"  # the text wins
+    assert extract_html(page.format("en", links), url="https://x.org/b").language == "en"  # unsure: the page's word
+    short = page.format("", "A short note of some sixty letters, too few to tell its tongue.")
+    assert extract_html(short, url="https://x.org/c").language is None  # short, undeclared: unknown
