@@ -9,45 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.stance.classify import classify
-from pipeline.stance.data import clean_sentence
-from pipeline.stance.errors import E_INPUT_FILE, E_NO_LINES, E_OUTPUT_FILE, InputFileError
+from pipeline.stance.data import clean_sentence, read_lines
+from pipeline.stance.errors import E_NO_LINES, E_OUTPUT_FILE, InputFileError
 from pipeline.stance.evaluate import Report, evaluate, frame_f1
 from pipeline.stance.io import Encoder, Head
 from pipeline.stance.target import Target
 
 logger = logging.getLogger(__name__)
 SHOWN = 10  # skipped lines listed in a message; the rest are counted
-
-
-def read_lines(path: Path, check: Callable[[dict], str | None]) -> tuple[list[tuple[int, dict]], list[str]]:
-    """The JSON-object lines of ``path`` that ``check`` accepts (it returns None or why not), with their line
-    numbers, and one ``name:line: why`` for each line skipped. A file that cannot be read as UTF-8 text raises
-    ``InputFileError``."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise InputFileError(E_INPUT_FILE.format(path=path, why="no such file")) from None
-    except IsADirectoryError:
-        raise InputFileError(E_INPUT_FILE.format(path=path, why="it is a folder")) from None
-    except UnicodeDecodeError:
-        raise InputFileError(E_INPUT_FILE.format(path=path, why="it is not UTF-8 text")) from None
-    except OSError as err:
-        raise InputFileError(E_INPUT_FILE.format(path=path, why=err.strerror or err)) from None
-    rows, skipped = [], []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            why: str | None = f"not JSON ({err.msg})"
-        else:
-            why = check(row) if isinstance(row, dict) else f"a JSON {type(row).__name__}, not an object"
-        if why:
-            skipped.append(f"{path.name}:{n}: {why}")
-        else:
-            rows.append((n, row))
-    return rows, skipped
 
 
 def _has_text(row: dict) -> str | None:
@@ -102,8 +71,9 @@ def stance_jsonl(
         raise InputFileError(
             E_NO_LINES.format(path=in_path, need='{"id", "text"}', verb="classify", problems=skipped_text(skipped))
         )
-    empty = [f"{path.name}:{n}: {why}, written as {head.target.neutral}" for n, r in rows if (why := _has_text(r))]
-    todo = [i for i, (_, r) in enumerate(rows) if _has_text(r) is None]
+    missing = [_has_text(r) for _, r in rows]  # why a line has no text to classify, else None
+    empty = [f"{path.name}:{n}: {why}, written as {head.target.neutral}" for (n, _), why in zip(rows, missing) if why]
+    todo = [i for i, why in enumerate(missing) if why is None]
     texts = [clean_sentence(rows[i][1]["text"]) for i in todo]
     preds = classify(
         texts, embedder.encode(texts), head=head, relevance_threshold=relevance_threshold, precision=embedder.precision

@@ -14,11 +14,11 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.stance.errors import E_SHARED_MISSING, TrainingDataError
+from pipeline.stance.errors import E_INPUT_FILE, E_SHARED_MISSING, InputFileError, TrainingDataError
 from pipeline.stance.target import Target
 
 logger = logging.getLogger(__name__)
@@ -86,20 +86,43 @@ def resolve_reference(row: dict, corpus: Path | _Corpus) -> str | None:
     return clean_sentence(raw) or None
 
 
+def read_lines(path: Path, check: Callable[[dict], str | None]) -> tuple[list[tuple[int, dict]], list[str]]:
+    """The JSON-object lines of ``path`` that ``check`` accepts (it returns None or why not), with their line
+    numbers, and one ``name:line: why`` for each line skipped. A file that cannot be read as UTF-8 text raises
+    ``InputFileError``."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why="no such file")) from None
+    except IsADirectoryError:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why="it is a folder")) from None
+    except UnicodeDecodeError:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why="it is not UTF-8 text")) from None
+    except OSError as err:
+        raise InputFileError(E_INPUT_FILE.format(path=path, why=err.strerror or err)) from None
+    rows, skipped = [], []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            why: str | None = f"not JSON ({err.msg})"
+        else:
+            why = check(row) if isinstance(row, dict) else f"a JSON {type(row).__name__}, not an object"
+        if why:
+            skipped.append(f"{path.name}:{n}: {why}")
+        else:
+            rows.append((n, row))
+    return rows, skipped
+
+
 def read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:  # a file being written: tolerate a torn last line
-                    row = None
-                if isinstance(row, dict):
-                    rows.append(row)
-                else:
-                    logger.warning("%s:%d: not a JSON object, skipped", path, i)
-    return rows
+    """Every JSON object of a JSONL file; other lines (a torn last line of a file being written) are logged."""
+    rows, skipped = read_lines(path, lambda row: None)
+    for why in skipped:
+        logger.warning("%s, skipped", why)
+    return [row for _, row in rows]
 
 
 def load_dev_sentences(root: str | Path | None = None) -> list[dict]:

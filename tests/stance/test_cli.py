@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.cli import EXIT_ERROR, EXIT_PARTIAL, main
 from pipeline.stance import load_head
-from pipeline.stance.api import _labelled, read_lines
+from pipeline.stance.api import _labelled
+from pipeline.stance.data import read_lines
 from pipeline.stance.errors import InputFileError
 
 MESSY = [
