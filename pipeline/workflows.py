@@ -133,9 +133,10 @@ def _need_documents(store: Store, lines: list[str] | None = None) -> None:
 
 def report(settings: Settings) -> Result:
     from pipeline.api import load_results
+    from pipeline.export import stance_target
     from pipeline.report import Wording, build_report, load_events
 
-    wording = Wording.for_workspace(settings.root)
+    wording = Wording.of(stance_target(settings))  # the settings in hand, not read again
     path = build_report(
         load_results(settings.root), settings.outputs, events=load_events(settings.root), wording=wording
     )

@@ -9,12 +9,19 @@ from typing import Any
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
+def _by_script(head: str) -> str | None:
+    """``zh`` or ``ja`` for a CJK-heavy text, without asking the model."""
+    if len(_CJK.findall(head)) > 0.2 * len(head.replace(" ", "")):
+        return "zh" if re.search(r"[\u4e00-\u9fff]", head) else "ja"
+    return None
+
+
 def detect_language(text: str, *, sample: int = 5000) -> str | None:
     head = text[:sample]
     if not head.strip():
         return None
-    if len(_CJK.findall(head)) > 0.2 * len(head.replace(" ", "")):
-        return "zh" if re.search(r"[\u4e00-\u9fff]", head) else "ja"
+    if script := _by_script(head):
+        return script
     import py3langid
 
     lang, _ = py3langid.classify(head)
@@ -35,7 +42,7 @@ def sure_language(text: str, *, sample: int = 5000, min_probability: float = 0.5
     head = text[:sample]
     if not head.strip():
         return None
-    if len(_CJK.findall(head)) > 0.2 * len(head.replace(" ", "")):
-        return "zh" if re.search(r"[\u4e00-\u9fff]", head) else "ja"
+    if script := _by_script(head):
+        return script
     lang, probability = _identifier().classify(head)
     return str(lang) if lang != "zxx" and float(probability) >= min_probability else None

@@ -62,7 +62,7 @@ def find_manifests(paths: Iterable[Path], *, up: int = 3) -> dict[Path, dict[str
     for path in (p.resolve() for p in paths):
         if path.is_dir():
             found |= {p for p in path.rglob("*") if p.is_file() and is_manifest(p)}
-        for folder in ([path] if path.is_dir() else []) + list(path.parents)[:up]:
+        for folder in list(path.parents)[:up]:  # the folder itself: rglob above; a file's own folder: parents[0]
             found |= {folder / name for name in _names_in(folder)}
     listed: dict[Path, dict[str, str]] = {}
     for manifest in sorted(found, key=lambda p: len(p.parts)):

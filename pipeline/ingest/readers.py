@@ -189,7 +189,7 @@ class Reader:
         listed: dict[str, str] | None = None,
     ) -> Document:  # fmt: skip
         """What the file says of itself (front matter, HTML metadata) first, then its manifest row, then guesses."""
-        ls: dict[str, Any] = dict(listed or {})
+        ls: dict[str, Any] = listed or {}
         name = name or str(path)  # what messages call the input: the file, or file:line in a .jsonl
         if len(text.strip()) < self.opt.min_chars:
             raise InputRejected(
