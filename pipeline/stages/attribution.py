@@ -62,11 +62,33 @@ def default_speaker(*, author: str | None, site: str | None, kind: str | None, r
     """The author, or for comments, statements and policies the issuing organisation; else nobody."""
     for who in (site, author) if kind in ISSUER_KINDS else (author,):
         if who:
-            found = resolve(who, "ORG" if who is site else "PERSON")
-            if found:
-                return found[0], found[1], "author"
-            return re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-"), who, "author"
+            names = name_forms(who)
+            for name in names:
+                found = resolve(name, "ORG" if who is site else "PERSON")
+                if found:
+                    return found[0], found[1], "author"
+            plain = names[min(1, len(names) - 1)]
+            return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-"), plain, "author"
     return None, None, "none"
+
+
+_PAREN = re.compile(r"\s*\(([^()]*)\)\s*$")
+_SUFFIX = re.compile(r",?\s+(?:inc|incorporated|corp|corporation|ltd|limited|llc|l\.l\.c|plc|pbc|gmbh)\.?$", re.I)
+_LAST_FIRST = re.compile(r"^([A-Z][\w'-]+),\s+([A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)?)$")
+
+
+def name_forms(who: str) -> list[str]:
+    """A byline or issuer as given, then plain: no trailing "(CSET)", company suffix or leading "The", "Foster,
+    Charles" as "Charles Foster"; then the bracketed short name ("a16z")."""
+    name, short = who.strip(), ""
+    if bracket := _PAREN.search(name):
+        name, short = name[: bracket.start()], bracket.group(1).strip(" \"'“”‘’")
+    while (bare := _SUFFIX.sub("", name).strip(" ,")) != name:
+        name = bare
+    name = re.sub(r"^the\s+", "", name, flags=re.I)
+    if flipped := _LAST_FIRST.match(name):
+        name = f"{flipped[2]} {flipped[1]}"
+    return list(dict.fromkeys(n for n in (who.strip(), name, short) if n))
 
 
 def _subject(verb: Token) -> Token | None:

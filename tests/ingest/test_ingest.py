@@ -190,6 +190,31 @@ def test_a_corpus_manifest_fills_title_date_and_kind(shared: Path, tmp_path: Pat
     assert all(d.kind == "comment" and d.published == "2024-03" and d.date_source == "manifest" for d in docs)
     titles = {d.title for d in docs}
     assert "NTIA open-weights RFC comment: Hugging Face Inc." in titles and "1" not in titles
+    # comment_metadata.json beside texts/ keys its rows by comment ID; its "Commenter" is the author
+    authors = {Path(d.path or "").stem: d.author for d in docs}
+    assert authors["NTIA-2023-0009-0262"] == "Hugging Face Inc." and all(authors.values())
+
+
+def test_json_manifest_by_id_adds_to_the_root_manifest(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "letters" / "texts").mkdir(parents=True)
+    body = "We urge the agency to keep open weights lawful, because openness lets researchers test models. " * 4
+    (corpus / "letters" / "texts" / "L-1.txt").write_text(body, encoding="utf-8")
+    (corpus / "letters" / "texts" / "L-2.txt").write_text(body.replace("urge", "ask"), encoding="utf-8")
+    (corpus / "MANIFEST.tsv").write_text(
+        "Local Path\tTitle\tKind\tAuthor\nletters/texts/L-1.txt\tLetter one\tcomment\tSomeone Else\n", encoding="utf-8"
+    )
+    rows = [{"ID": "L-1", "Commenter": "Mozilla Foundation"}, {"ID": "L-2", "Organization": ["A Lab", "B Lab"]},
+            {"ID": "L-9", "Commenter": "Nobody"}, "not an object"]
+    (corpus / "letters" / "comment_metadata.json").write_text(json.dumps(rows), encoding="utf-8")
+    (corpus / "letters" / "bad_metadata.json").write_text("{not json", encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [corpus / "letters" / "texts"], options=OPTS, progress=False)
+        docs = {Path(d.path or "").name: d for d in store.iter_documents()}
+    assert report.ok and not report.other_types
+    one, two = docs["L-1.txt"], docs["L-2.txt"]
+    assert (one.title, one.kind, one.author) == ("Letter one", "comment", "Mozilla Foundation")  # deeper wins
+    assert two.author == "A Lab, B Lab" and two.kind == OPTS.default_kind
 
 
 def test_front_matter_beats_the_manifest_and_kinds_keep_their_first_word(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from spacy.language import Language
 
 from pipeline.errors import ModelMissing
+from pipeline.stages.attribution import default_speaker
 from pipeline.stages.catalogue import Catalogue, load_catalogue, ruler_patterns
 from pipeline.stages.entities import annotate, build_nlp, canonicalise, entity_tables, prepare_text
 
@@ -135,6 +136,21 @@ def test_models_and_policies_are_never_speakers(entity_nlp: Language, catalogue:
     got = [(s["speaker_id"], s["method"]) for s in speakers]
     assert got[:3] == [("nathan-lambert", "author")] * 3  # the model, the chatbot and the plan hold no view
     assert got[3] == ("meta", "reported")
+
+
+@pytest.mark.parametrize(("author", "expected"), [
+    ("AH Capital Management, L.L.C. (\"a16z\")", ("a16z", "Andreessen Horowitz")),
+    ("The Center for Security and Emerging Technology (CSET)", ("cset", "CSET")),
+    ("Hugging Face Inc.", ("hugging-face", "Hugging Face")),
+    ("Uber Technologies, Inc.", ("uber-technologies", "Uber Technologies")),
+    ("Foster, Charles", ("charles-foster", "Charles Foster")),
+    ("The Future Society", ("future-society", "Future Society")),
+])
+def test_issuers_resolve_through_their_plain_and_short_names(author: str, expected: tuple[str, str],
+                                                             catalogue: Catalogue) -> None:
+    who = default_speaker(author=author, site=None, kind="comment",
+                          resolve=lambda s, lab: canonicalise(s, lab, catalogue))
+    assert who == (*expected, "author")
 
 
 @pytest.mark.slow
