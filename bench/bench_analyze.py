@@ -124,7 +124,7 @@ def main() -> None:
     from pipeline.store import Store
 
     if args.skip_stance:
-        runner.run_stance = lambda *a, **k: 0  # type: ignore[assignment]
+        runner.run_stance = lambda *a, **k: 0
     files, approx = pick_files(args.limit_tokens)
     ws = Path(tempfile.mkdtemp(prefix="opentide-bench-"))
     try:

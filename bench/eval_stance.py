@@ -24,6 +24,7 @@ import logging
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
@@ -172,12 +173,12 @@ def _objective(gold: list[str], scores: list[float], labels: list[str]) -> float
     return auc / 2 + m["accuracy_open_closed"] + 0.25 * float(np.mean([a == g for a, g in zip(labels, gold)]))
 
 
-def choose_rule(gold: list[str], arrays: list[tuple]) -> DocumentRule:
+def choose_rule(gold: list[str], arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> DocumentRule:
     """Grid search of the document rule; scores depend on (min_relevance, power, trim) only."""
     best, best_val = DocumentRule(), -1.0
     score_keys = ("min_relevance", "power", "trim")
     for sv in itertools.product(*(RULE_GRID[k] for k in score_keys)):
-        base = DocumentRule(**dict(zip(score_keys, sv)))
+        base = DocumentRule(min_relevance=sv[0], power=sv[1], trim=sv[2])
         agg = [aggregate(*a, base) for a in arrays]
         for tv in itertools.product(RULE_GRID["open_above"], RULE_GRID["closed_below"]):
             rule = replace(base, open_above=tv[0], closed_below=tv[1])
@@ -280,7 +281,8 @@ def run_precision(tgt: Target, dev: list[dict], root: Path) -> dict:
         ntia += [t for t, k in zip(sents, head.model.keyword_relevance(sents) > 0) if k]
     dev_texts = [clean_sentence(d["text"]) for d in dev]
     texts = dev_texts + ntia
-    rows, out = {}, {"sentences": len(texts)}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, float] = {"sentences": len(texts)}
     for precision in ("fp32", "bf16"):
         emb = Embedder(precision=precision)
         classify(texts[:64], emb.encode(texts[:64]), head=head, precision=precision)  # load and warm up
