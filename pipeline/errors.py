@@ -51,4 +51,5 @@ E_NO_DOCS = (
     "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect URL` first, "
     "or list folders in [workspace] corpus_dirs and sources in [[sources]]."
 )
+E_NOT_WEB_URL = "{url!r} is not an http(s) address; give a full URL such as https://example.org/feed.xml"
 E_OUTPUT_DIR = "Cannot write {path}: {why}. Give --out (or [workspace] outputs) a folder you can write to."

@@ -20,10 +20,10 @@ from tqdm import tqdm
 from pipeline.collect.dedup import assign_stories, canonical_url, web_url
 from pipeline.collect.fetch import Fetcher, FetchOptions
 from pipeline.collect.process import Outcome, Task, process
+from pipeline.errors import E_NOT_WEB_URL
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
-E_NOT_WEB_URL = "{url!r} is not an http(s) address; give a full URL such as https://example.org/feed.xml"
 
 
 @dataclass(slots=True)

@@ -83,4 +83,5 @@ def test_user_agent_and_per_host_delay(site: TestSite) -> None:
     for _ in range(3):
         fetcher.fetch(url)
     assert {ua for ua, _ in seen} == {"opentide-test/1"}
-    assert all(b - a >= 0.28 for (_, a), (_, b) in zip(seen, seen[1:]))
+    # arrival times at the server jitter under load; without the delay the gaps are milliseconds
+    assert all(b - a >= 0.2 for (_, a), (_, b) in zip(seen, seen[1:]))
