@@ -26,7 +26,9 @@ def _has_text(row: dict) -> str | None:
     return None if clean_sentence(text) else '"text" is empty'
 
 
-def _labelled(target: Target) -> Callable[[dict], str | None]:
+def labelled_check(target: Target) -> Callable[[dict], str | None]:
+    """A ``read_lines`` check: why a labelled line cannot be scored against ``target`` (or None)."""
+
     def check(row: dict) -> str | None:
         if why := _has_text(row):
             return why
@@ -113,7 +115,7 @@ def evaluate_jsonl(
     plus frame-spotting F1 (macro over the non-none frames, and binary frame != none). Lines without a text or
     with a label the target does not have are left out and listed; a file with no usable line raises.
     """
-    lines, skipped = read_lines(Path(path), _labelled(head.target))
+    lines, skipped = read_lines(Path(path), labelled_check(head.target))
     rows = [row for _, row in lines]
     if not rows:
         need = '{"text", "stance"} with a stance of ' + ", ".join(head.target.stance_labels)

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.cli import EXIT_ERROR, EXIT_PARTIAL, main
 from pipeline.stance import load_head
-from pipeline.stance.api import _labelled
+from pipeline.stance.api import labelled_check
 from pipeline.stance.data import read_lines
 from pipeline.stance.errors import InputFileError
 
@@ -53,7 +53,7 @@ def test_labelled_lines_need_the_targets_labels(tmp_path: Path) -> None:
         {"stance": "open"},
     ]
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
-    rows, skipped = read_lines(path, _labelled(load_head("openness").target))
+    rows, skipped = read_lines(path, labelled_check(load_head("openness").target))
     assert [n for n, _ in rows] == [1]
     assert skipped == [
         "gold.jsonl:2: stance 'pro' is not one of open, closed, neutral",
