@@ -21,6 +21,7 @@ from pipeline.errors import E_SPACY_MODEL, ModelMissing
 from pipeline.stages import attribution, token_regex
 from pipeline.stages.attribution import words
 from pipeline.stages.catalogue import QUOTES, SPACE, Catalogue, load_catalogue, ruler_patterns, slugify, surface_key
+from pipeline.timelines import parse_dates
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +285,7 @@ def entity_tables(
     ``mentions_df`` holds ``entities`` rows with ``doc_id``; ``documents_df`` has ``doc_id`` and ``published``.
     Edges count co-mention within one sentence (``scope="sentence"``) or one document (``"document"``).
     """
-    dates = pd.to_datetime(documents_df.set_index("doc_id")["published"], errors="coerce", utc=True)
+    dates = parse_dates(documents_df.set_index("doc_id")["published"])  # mixed forms: 2024-03, ...T12:59-04:00
     m = mentions_df.assign(published=mentions_df["doc_id"].map(dates))
     entities = (
         m.groupby("entity_id")

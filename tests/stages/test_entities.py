@@ -185,6 +185,17 @@ def test_entity_tables_counts_months_and_edges() -> None:
     assert entity_tables(mentions, docs, scope="document")["entity_edges"]["weight"].tolist() == [2]
 
 
+def test_entity_dates_of_mixed_forms_are_all_read() -> None:
+    """A month-only date, a day and a timestamp with offset: none is dropped, whichever comes first."""
+    mentions = pd.DataFrame([(d, 0, "ntia", "NTIA", "gov_body") for d in ("d1", "d2", "d3")],
+                            columns=["doc_id", "sent_idx", "entity_id", "entity", "label"])
+    dates = ["2025-07-24", "2024-03", "2025-09-03T23:59:00-04:00"]
+    for order in (dates, dates[::-1]):
+        out = entity_tables(mentions, pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "published": order}))
+        assert out["entities"][["first_seen", "last_seen"]].values.tolist() == [["2024-03-01", "2025-09-03"]]
+        assert out["entity_mentions_monthly"]["period"].tolist() == ["2024-03-01", "2025-07-01", "2025-09-01"]
+
+
 @pytest.mark.slow
 def test_gold_set_floors(entity_nlp: Language, catalogue: Catalogue, shared: Path) -> None:
     spec = importlib.util.spec_from_file_location("eval_entities", REPO / "bench" / "eval_entities.py")
