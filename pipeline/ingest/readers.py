@@ -86,14 +86,25 @@ def decode(data: bytes, name: str) -> str:
         return str(best)
 
 
-def front_matter(text: str) -> tuple[dict[str, Any], str]:
+class _FrontLoader(yaml.SafeLoader):
+    """Safe YAML whose dates stay text: ``date: 2099-13-45`` is an unreadable date, not a crash."""
+
+
+_FrontLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def front_matter(text: str, name: str = "") -> tuple[dict[str, Any], str]:
+    """The YAML front matter and the text after it; front matter that does not parse is dropped with a warning."""
     m = _FRONT.match(text)
     if not m:
         return {}, text
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError:
-        return {}, text
+        meta = yaml.load(m.group(1), Loader=_FrontLoader) or {}  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        line = f" (line {where.line + 2})" if where is not None else ""
+        logger.warning("%s: front matter is not valid YAML%s; its metadata is ignored", name or "text", line)
+        meta = {}
     return (meta if isinstance(meta, dict) else {}), text[m.end() :]
 
 
@@ -161,7 +172,7 @@ class Reader:
         else:
             text = decode(data, name)
             if suffix in {".md", ".markdown"}:
-                fm, text = front_matter(text)
+                fm, text = front_matter(text, name)
         listed = self.listed.get(path.resolve(), {})
         return self._document(text, path=path, meta=meta, fm=fm, raw_sha=raw_sha, listed=listed)
 

@@ -237,3 +237,22 @@ def test_front_matter_beats_the_manifest_and_kinds_keep_their_first_word(tmp_pat
     a, b = docs["a.md"], docs["b.txt"]
     assert (a.title, a.author, a.published, a.kind) == ("Its own title", "A. Writer", "2025-07-24", "op-ed")
     assert (b.title, b.published, b.date_source, b.kind) == ("Listed B", "2024-03", "manifest", "comment")
+
+
+def test_impossible_dates_and_broken_front_matter_do_not_stop_the_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    body = "Open weights let anyone study a model, and that is why the argument matters to researchers. " * 4
+    (folder / "a.md").write_text(f"---\ntitle: Impossible\ndate: 2099-13-45\n---\n{body}", encoding="utf-8")
+    (folder / "b.md").write_text(f"---\ntitle: [unclosed\n---\n{body.replace('study', 'test')}", encoding="utf-8")
+    (folder / "c.md").write_text(f"---\ndate: 2025-07-23\n---\n{body.replace('study', 'audit')}", encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [folder], options=OPTS, progress=False)
+        docs = {Path(d.path or "").name: d for d in store.iter_documents()}
+    assert report.ok and len(docs) == 3
+    assert (docs["a.md"].title, docs["a.md"].published) == ("Impossible", None)  # the date is unreadable, not fatal
+    assert not docs["b.md"].text.startswith("title:") and docs["b.md"].title != "title: [unclosed"
+    assert docs["c.md"].published == "2025-07-23"
+    assert "b.md: front matter is not valid YAML (line 2)" in caplog.text
