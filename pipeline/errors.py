@@ -51,5 +51,14 @@ E_NO_DOCS = (
     "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect URL` first, "
     "or list folders in [workspace] corpus_dirs and sources in [[sources]]."
 )
+E_OTHER_TARGET = (
+    "The stance results in {path} are for the target {found}, not '{target}' ([stance] target). Run `opentide "
+    "analyze` to classify the corpus for '{target}', or set [stance] target back."
+)
+E_OUTPUTS_TARGET = (
+    "The exports in {outputs} carry the labels {labels}, not those of the target '{target}'. Run `opentide "
+    "analyze` and `opentide export` first (or `opentide run`)."
+)
+E_NOT_ANALYSED = "{n} of {total} documents are not analysed yet and have no stance; run `opentide analyze`"
 E_NOT_WEB_URL = "{url!r} is not an http(s) address; give a full URL such as https://example.org/feed.xml"
 E_OUTPUT_DIR = "Cannot write {path}: {why}. Give --out (or [workspace] outputs) a folder you can write to."

@@ -203,6 +203,17 @@ class Store:
     def count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
 
+    def stage_versions(self, stage: str) -> dict[str, int]:
+        """How many documents hold each version of ``stage``'s output."""
+        rows = self.query("SELECT version, COUNT(*) AS n FROM stage_runs WHERE stage=? GROUP BY version", (stage,))
+        return {r["version"]: int(r["n"]) for r in rows}
+
+    def count_without(self, stage: str) -> int:
+        """Documents with no ``stage`` output for their current text."""
+        return int(self.query(
+            "SELECT COUNT(*) AS n FROM documents d WHERE NOT EXISTS (SELECT 1 FROM stage_runs s "
+            "WHERE s.doc_id=d.doc_id AND s.stage=? AND s.content_hash=d.content_hash)", (stage,))[0]["n"])
+
     def set_story_ids(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Record near-duplicate groups: ``(doc_id, story_id)`` pairs."""
         with self.transaction() as cur:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import E_NO_DOCS, E_OUTPUT_DIR, OpentideError, StoreError
+from pipeline import errors as msg
+from pipeline.errors import OpentideError, StoreError
 from pipeline.ingest.readers import SUFFIXES
 from pipeline.ingest.run import ingest_paths, read_options
 from pipeline.settings import Settings, load_settings
@@ -118,17 +120,36 @@ def export(
     from pipeline import export as exporter
 
     _need_documents(store)
+    behind = _need_analysis(settings, store)
     out = out or settings.outputs
     try:
         written = exporter.export_all(store, settings, out=out, freq=freq, parquet=parquet)
     except OSError as err:
-        raise OpentideError(E_OUTPUT_DIR.format(path=err.filename or out, why=err.strerror or err)) from None
-    return True, [f"export: wrote {len(written)} files to {out}"] + [f"  {p.name}: {n} rows" for p, n in written]
+        raise OpentideError(msg.E_OUTPUT_DIR.format(path=err.filename or out, why=err.strerror or err)) from None
+    lines = [f"export: wrote {len(written)} files to {out}"] + [f"  {p.name}: {n} rows" for p, n in written]
+    return True, lines + [f"export: {behind}" for behind in behind]
+
+
+def _need_analysis(settings: Settings, store: Store) -> list[str]:
+    """Refuse stance results of another target (they would fill the columns with its labels); say how many
+    documents ``analyze`` has not reached."""
+    from pipeline.export import stance_target
+
+    target = stance_target(settings).name
+    found = {_STANCE_VERSION.sub(r"\1", v) for v in store.stage_versions("stance") if f"-{target}-" not in v}
+    if found:
+        names = ", ".join(f"'{name}'" for name in sorted(found))
+        raise StoreError(msg.E_OTHER_TARGET.format(path=store.path, found=names, target=target))
+    missing = store.count_without("stance")
+    return [msg.E_NOT_ANALYSED.format(n=missing, total=store.count("documents"))] if missing else []
+
+
+_STANCE_VERSION = re.compile(r"^stance-[^-]+-(.+)-[0-9a-f]{12}.*$")  # classify.stage_version
 
 
 def _need_documents(store: Store, lines: list[str] | None = None) -> None:
     if not store.count("documents"):
-        raise StoreError("\n".join([E_NO_DOCS.format(path=store.path), *(lines or [])]))
+        raise StoreError("\n".join([msg.E_NO_DOCS.format(path=store.path), *(lines or [])]))
 
 
 def report(settings: Settings) -> Result:
@@ -136,10 +157,13 @@ def report(settings: Settings) -> Result:
     from pipeline.export import stance_target
     from pipeline.report import Wording, build_report, load_events
 
-    wording = Wording.of(stance_target(settings))  # the settings in hand, not read again
-    path = build_report(
-        load_results(settings.root), settings.outputs, events=load_events(settings.root), wording=wording
-    )
+    target = stance_target(settings)  # the settings in hand, not read again
+    results = load_results(settings.root)
+    other = set(results.sentences["stance"].dropna().astype(str)) - set(target.stance_labels)
+    if other:  # the CSVs were exported for another target
+        labels = ", ".join(sorted(other))
+        raise OpentideError(msg.E_OUTPUTS_TARGET.format(outputs=results.outputs, labels=labels, target=target.name))
+    path = build_report(results, settings.outputs, events=load_events(settings.root), wording=Wording.of(target))
     return True, [f"report: {path}"]
 
 

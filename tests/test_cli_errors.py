@@ -46,3 +46,5 @@ def test_export_to_a_path_that_cannot_be_a_folder(workspace: Path, capsys: pytes
     target = workspace / "opentide.toml"  # a file already
     assert main(["export", "--out", str(target), "-w", str(workspace)]) == EXIT_ERROR
     assert f"Cannot write {target}" in capsys.readouterr().err
+    assert main(["export", "-w", str(workspace)]) == EXIT_OK  # written, with the reason its columns are empty
+    assert "1 of 1 documents are not analysed yet and have no stance; run `opentide analyze`" in capsys.readouterr().out

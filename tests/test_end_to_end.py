@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "collect"))
 from httpsite import TestSite, pages_from_shared, urlset  # noqa: E402
 
-from pipeline.cli import EXIT_OK, EXIT_PARTIAL, main  # noqa: E402
+from pipeline.cli import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, main  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,9 @@ def site(shared: Path) -> Iterator[TestSite]:
     s.stop()
 
 
-def test_run_collects_analyses_and_exports(site: TestSite, repo: Path, workspace: Path) -> None:
+def test_run_collects_analyses_and_exports(
+    site: TestSite, repo: Path, workspace: Path, capsys: pytest.CaptureFixture
+) -> None:
     shutil.copytree(repo / "corpus" / "seed", workspace / "corpus" / "seed")
     (workspace / "opentide.toml").write_text(
         f'[collect]\nper_host_delay = 0.0\ntimeout_total = 5.0\nretries = 0\n\n'
@@ -61,3 +63,11 @@ def test_run_collects_analyses_and_exports(site: TestSite, repo: Path, workspace
     assert main(["run", "--workspace", str(workspace), "--no-progress"]) == EXIT_PARTIAL
     assert len(pd.read_csv(out / "documents.csv")) == 9
     assert main(["status", "-w", str(workspace)]) == EXIT_OK
+    # another target without a new analysis: the exports would carry the old labels, so both steps refuse
+    with (workspace / "opentide.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[stance]\ntarget = "regulation"\n')
+    assert main(["export", "-w", str(workspace)]) == EXIT_ERROR
+    assert main(["report", "-w", str(workspace)]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "are for the target 'openness', not 'regulation'" in err
+    assert "carry the labels" in err and "not those of the target 'regulation'" in err
