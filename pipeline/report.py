@@ -198,6 +198,12 @@ def plot_actors(actor_stance: pd.DataFrame, *, top: int = 20, min_sentences: int
     return fig
 
 
+def _table(frame: pd.DataFrame) -> str:
+    """An HTML table: line breaks inside a cell as spaces (pandas writes them as a literal \\n), missing as blank."""
+    shown = frame.astype(object).replace(r"\s*\n\s*", " ", regex=True)
+    return shown.where(shown.notna(), "").to_html(index=False, escape=True)
+
+
 def evidence_table(sentences: pd.DataFrame, documents: pd.DataFrame, *, per_class: int = 5,
                    wording: Wording = Wording()) -> pd.DataFrame:  # fmt: skip
     """The strongest open and closed sentences and those endorsing / rebutting the frame, with their source."""
@@ -252,8 +258,8 @@ def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Even
         f"<style>{_CSS}</style></head><body><h1>opentide report</h1>"
         f"<p class='note'>{n_docs} documents; generated {dt.date.today().isoformat()}. Events: "
         f"{html.escape(', '.join(f'{e.label} ({e.date})' for e in events))}.</p>{''.join(parts)}"
-        "<h2>Shifts</h2>" + (shifts.to_html(index=False, escape=True) if len(shifts) else "<p>None found.</p>")
-        + "<h2>Evidence sentences</h2>" + evidence.to_html(index=False, escape=True, na_rep="")
+        "<h2>Shifts</h2>" + (_table(shifts) if len(shifts) else "<p>None found.</p>")
+        + "<h2>Evidence sentences</h2>" + _table(evidence)
         + "</body></html>"
     )
     path = out / "report.html"

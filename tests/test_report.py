@@ -110,6 +110,16 @@ def test_report_is_self_contained_with_figures(results_ws: Path) -> None:
     pngs = sorted(p.name for p in (results_ws / "outputs" / "figures").glob("*.png"))
     assert pngs == ["actors.png", "narrative.png", "stance_timeline.png", "topics.png"]
     assert "Evidence sentences" in page and "NTIA open-weights report" in page
+    assert "&lt;NA&gt;" not in page and "\\n" not in page  # a missing speaker is blank, a line break a space
+
+
+def test_evidence_cells_show_no_literal_line_breaks_or_na(results_ws: Path) -> None:
+    sentences = pd.read_csv(results_ws / "outputs" / "sentences.csv", dtype={"speaker": "string"})
+    best = sentences["stance_score"].idxmax()
+    sentences.loc[best, ["text", "speaker"]] = ["Two trade-offs:\n– slower releases", pd.NA]
+    sentences.to_csv(results_ws / "outputs" / "sentences.csv", index=False)
+    page = build_report(load_results(results_ws), results_ws / "outputs", events=[]).read_text(encoding="utf-8")
+    assert "Two trade-offs: – slower releases" in page and "&lt;NA&gt;" not in page
 
 
 def test_report_on_empty_results_does_not_crash(results_ws: Path) -> None:
