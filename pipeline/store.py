@@ -229,6 +229,11 @@ class Store:
                 (location, code, reason, run_id, now_iso()),
             )
 
+    def clear_rejection(self, location: str, *, code: str) -> None:
+        """Forget a rejection that no longer holds (a missing folder that now exists)."""
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM rejections WHERE location=? AND code=?", (location, code))
+
     def rejections(self) -> list[sqlite3.Row]:
         return self.query("SELECT location, code, reason, at FROM rejections ORDER BY at, location")
 

@@ -36,12 +36,17 @@ def ingest(
     section = settings.section("ingest")
     if kind:
         section["default_kind"], section["kind_by_path"] = kind, {}
-    if not paths:
-        paths = [settings.root / d for d in settings.values["workspace"]["corpus_dirs"]]
+    notes: list[str] = []
+    if not paths:  # the workspace's corpus folders: one that does not exist (yet) is a note, not a failure
+        dirs = [settings.root / d for d in settings.values["workspace"]["corpus_dirs"]]
+        paths = [d for d in dirs if d.exists()]
+        notes = [f"  corpus folder not found, skipped ([workspace] corpus_dirs): {d}" for d in dirs if not d.exists()]
+        if not paths:
+            return True, ["ingest: no corpus folder to read", *notes]
     run_id = store.start_run("ingest")
     report = ingest_paths(store, paths, options=read_options(section, source=source), run_id=run_id, progress=progress)
     store.finish_run(run_id, status="ok" if report.ok else "partial", stats=report.as_dict())
-    lines = [f"ingest: {_counts(report.as_dict())}"]
+    lines = [f"ingest: {_counts(report.as_dict())}", *notes]
     if report.other_types:
         types = ", ".join(f"{n} {suffix}" for suffix, n in report.other_types.most_common())
         lines.append(f"  not read: {types} (readable: {', '.join(sorted(SUFFIXES))})")
@@ -62,12 +67,11 @@ def collect(
     kind: str | None = None,
     progress: bool = True,
 ) -> Result:
+    """The given URLs (and what they list), the sources named, or, given neither, every configured source."""
     from pipeline.collect import collect as run_collect
 
-    configured = [s for s in settings.sources if not sources or s["name"] in sources]
-    if kind:  # URLs given with a kind become ad-hoc sources
-        configured += [{"name": "cli", "url": u, "kind": kind} for u in urls]
-        urls = []
+    everything = not urls and not sources
+    configured = settings.sources if everything else _named_sources(settings, sources or [])
     if not urls and not configured:
         return True, ["collect: no URLs given and no [[sources]] in the settings; nothing to fetch"]
     report = run_collect(
@@ -77,6 +81,8 @@ def collect(
         settings=collect_settings(settings),
         raw_dir=settings.path("workspace", "raw_dir"),
         progress=progress,
+        kind=kind,
+        everything=everything,
     )
     lines = [f"collect: {_counts(report.as_dict())}"]
     if report.failed:
@@ -84,9 +90,19 @@ def collect(
     return report.exit_code == 0, lines
 
 
+def _named_sources(settings: Settings, names: list[str]) -> list[dict[str, Any]]:
+    known = {s["name"]: s for s in settings.sources}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        listed = ", ".join(known) or "none"
+        raise msg.SettingsError(msg.E_UNKNOWN_SOURCE.format(names=", ".join(map(repr, unknown)), known=listed))
+    return [known[n] for n in dict.fromkeys(names)]
+
+
 def collect_settings(settings: Settings) -> dict[str, Any]:
-    """``[collect]`` plus the languages ``[ingest]`` keeps: one setting for files and fetched pages alike."""
-    return {**settings.section("collect"), "languages": settings.section("ingest")["languages"]}
+    """``[collect]`` plus what ``[ingest]`` says of every document: the languages it keeps and the default kind."""
+    ingest = settings.section("ingest")
+    return {**settings.section("collect"), "languages": ingest["languages"], "default_kind": ingest["default_kind"]}
 
 
 def reextract(settings: Settings, store: Store) -> Result:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import EXIT_ERROR, EXIT_OK, main
+from pipeline.cli import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, main
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "seed"
 
@@ -48,3 +48,21 @@ def test_export_to_a_path_that_cannot_be_a_folder(workspace: Path, capsys: pytes
     assert f"Cannot write {target}" in capsys.readouterr().err
     assert main(["export", "-w", str(workspace)]) == EXIT_OK  # written, with the reason its columns are empty
     assert "1 of 1 documents are not analysed yet and have no stance; run `opentide analyze`" in capsys.readouterr().out
+
+
+def test_a_missing_corpus_folder_is_a_note_and_a_fixed_path_is_forgotten(
+    workspace: Path, capsys: pytest.CaptureFixture
+) -> None:
+    (workspace / "opentide.toml").write_text('[workspace]\ncorpus_dirs = ["inbox", "later"]\n', encoding="utf-8")
+    shutil.copy(next(SEED.glob("*.md")), workspace / "inbox")
+    assert main(["ingest", "-w", str(workspace), "--no-progress"]) == EXIT_OK
+    note = f"corpus folder not found, skipped ([workspace] corpus_dirs): {workspace / 'later'}"
+    assert note in capsys.readouterr().out
+    typo = workspace / "inbx"
+    assert main(["ingest", str(typo), "-w", str(workspace), "--no-progress"]) == EXIT_PARTIAL
+    typo.mkdir()
+    shutil.copy(sorted(SEED.glob("*.md"))[1], typo)
+    assert main(["ingest", str(typo), "-w", str(workspace), "--no-progress"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["status", "-w", str(workspace)]) == EXIT_OK
+    assert "rejected inputs: 0" in capsys.readouterr().out

@@ -56,6 +56,8 @@ def ingest_paths(
         report.rejected.append((str(p), reason))
         logger.warning(reason)
     present = [p for p in paths if p.exists()]
+    for p in present:
+        store.clear_rejection(str(p.resolve()), code="missing")
     files = list(iter_files(present, skipped=report.other_types))
     report.files = len(files)
     reader = Reader(options, listed=find_manifests(present))
