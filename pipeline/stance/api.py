@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.stance.classify import classify
 from pipeline.stance.data import clean_sentence, read_lines
-from pipeline.stance.errors import E_NO_LINES, E_OUTPUT_FILE, InputFileError
+from pipeline.stance.errors import E_NO_LINES, E_OUTPUT_FILE, E_SAME_FILE, InputFileError
 from pipeline.stance.evaluate import Report, evaluate, frame_f1
 from pipeline.stance.io import Encoder, Head
 from pipeline.stance.target import Target
@@ -68,6 +68,8 @@ def stance_jsonl(
     as the target's neutral label (so that every id comes back) and listed in ``empty``. A file with no JSON
     object raises ``InputFileError`` and writes nothing."""
     path = Path(in_path)
+    if Path(out_path).resolve() == path.resolve():
+        raise InputFileError(E_SAME_FILE.format(path=in_path))
     rows, skipped = read_lines(path, lambda row: None)
     if not rows:
         raise InputFileError(

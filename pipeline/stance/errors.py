@@ -23,6 +23,10 @@ E_HEAD_MISSING = (
     "The target '{target}' has no trained head at {path}. Train one with "
     "`python -m pipeline.stance.train --target {target}`."
 )
+E_HEAD_LABELS = (
+    "The head {path} was trained for the labels {trained}, but the target file says {given}. Retrain it with "
+    "`python -m pipeline.stance.train --target {target}`."
+)
 E_HEAD_FORMAT = "{path} is not a stance head of format {expected} (found {found!r}). Retrain it."
 E_HEAD_EMBEDDING = (
     "The head {path} was trained on '{trained}' embeddings but the embedder is '{given}'. "
@@ -42,4 +46,5 @@ class InputFileError(OpentideError):
 
 E_INPUT_FILE = "Cannot read {path}: {why}. Give a UTF-8 JSONL file, one JSON object per line."
 E_NO_LINES = "{path} has no usable line ({need}), so there is nothing to {verb}.{problems}"
+E_SAME_FILE = "{path} is both the input and the output; give another output file (the input would be lost)."
 E_OUTPUT_FILE = "Cannot write {path}: {why}. Give a file path in a folder you can write to."

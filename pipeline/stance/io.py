@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from pipeline.stance.errors import E_HEAD_FORMAT, E_HEAD_MISSING, HeadError
+from pipeline.stance.errors import E_HEAD_FORMAT, E_HEAD_LABELS, E_HEAD_MISSING, HeadError
 from pipeline.stance.model import FORMAT, StanceHead
-from pipeline.stance.target import Target, load_target
+from pipeline.stance.target import TARGETS_DIR, Target, load_target
 
 if TYPE_CHECKING:
     from pipeline.stance.ensemble import TunedEnsemble
@@ -77,6 +77,11 @@ def target_sha256(tgt: Target, head: bytes) -> str:
     return sha.hexdigest()
 
 
+def _train_arg(tgt: Target) -> str:
+    """What ``python -m pipeline.stance.train --target`` needs for this target: its name, or its folder."""
+    return tgt.name if tgt.folder.resolve() == (TARGETS_DIR / tgt.name).resolve() else str(tgt.folder)
+
+
 def load_head(target: str | Path | Target = "openness", *, path: str | Path | None = None) -> Head:
     """Load the head of a target (packaged name, folder or ``Target``), or the head file at ``path``.
 
@@ -85,16 +90,20 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
     tgt = target if isinstance(target, Target) else load_target(target)
     file = Path(path) if path is not None else tgt.head_path
     if not file.is_file():
-        raise HeadError(E_HEAD_MISSING.format(target=tgt.name, path=file))
+        raise HeadError(E_HEAD_MISSING.format(target=_train_arg(tgt), path=file))
     raw = file.read_bytes()
     data = json.loads(raw)
     if data.get("format") != FORMAT:
         raise HeadError(E_HEAD_FORMAT.format(path=file, expected=FORMAT, found=data.get("format")))
+    trained = (*data["head"].get("classes", ()), *data["head"].get("frame_classes", ()))
+    if path is None and set(trained) != {*tgt.stance_labels, *tgt.frame_labels}:
+        given, had = ", ".join((*tgt.stance_labels, *tgt.frame_labels)), ", ".join(trained)
+        raise HeadError(E_HEAD_LABELS.format(path=file, trained=had, given=given, target=_train_arg(tgt)))
     tuned = None
     if path is None and tgt.tuned_path is not None:
         tuned_file = tgt.tuned_path
         if not tuned_file.is_file():
-            raise HeadError(E_HEAD_MISSING.format(target=tgt.name, path=tuned_file))
+            raise HeadError(E_HEAD_MISSING.format(target=_train_arg(tgt), path=tuned_file))
         from pipeline.embed import default_model_path
         from pipeline.stance.ensemble import TunedEnsemble
 

@@ -74,6 +74,9 @@ def test_cli_classifies_the_good_lines_and_exits_partial(tmp_path: Path, capsys:
     # every object comes back, in order; those without a text as neutral
     assert [(r["id"], r["stance"]) for r in rows] == [("a", "open"), ("b", "neutral"), ("c", "neutral"), (7, "closed")]
     assert rows[1]["stance_score"] == 0.0 and rows[1]["frame"] == "none"
+    before = src.read_bytes()
+    assert main(["stance", str(src), str(src), "-w", str(tmp_path), "--no-progress"]) == EXIT_ERROR
+    assert "is both the input and the output" in capsys.readouterr().err and src.read_bytes() == before
 
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"text": "Open models help research.", "stance": "pro"}\n', encoding="utf-8")

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from pipeline.stance.errors import TargetError
+from pipeline.stance.errors import HeadError, TargetError
+from pipeline.stance.io import load_head
 from pipeline.stance.target import TARGETS_DIR, load_target, packaged_targets
 from pipeline.stance.train import train_target
 from pipeline.stance.tuned import read_metadata
@@ -27,6 +28,20 @@ def test_target_loads_from_a_workspace_folder(tmp_path) -> None:  # noqa: ANN001
     t = load_target(tmp_path)
     assert t.folder == tmp_path.resolve() and t.name == "regulation"
     assert load_target(tmp_path / "target.toml").folder == t.folder
+
+
+def test_a_copied_target_without_a_head_or_with_new_labels_says_how_to_retrain(tmp_path) -> None:  # noqa: ANN001
+    folder = tmp_path / "mytarget"
+    folder.mkdir()
+    toml = (TARGETS_DIR / "regulation" / "target.toml").read_text(encoding="utf-8")
+    (folder / "target.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(HeadError, match=re.escape(f"train --target {folder}`")):
+        load_head(folder)  # the folder, not the packaged target the file was copied from
+    shutil.copy(TARGETS_DIR / "regulation" / "head.json", folder)
+    assert load_head(folder).target.folder == folder.resolve()
+    (folder / "target.toml").write_text(toml.replace('positive = "pro"', 'positive = "yes"'), encoding="utf-8")
+    with pytest.raises(HeadError, match="trained for the labels pro, anti, neutral"):
+        load_head(folder)
 
 
 def test_unknown_target_says_what_exists() -> None:
