@@ -12,7 +12,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,15 @@ def _refresh_metadata(cur: sqlite3.Cursor, row: sqlite3.Row, doc: Document, stam
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """One row of ``runs`` while its command works: set ``status`` and ``stats`` before the block ends."""
+
+    run_id: int
+    status: str = "ok"
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +257,19 @@ class Store:
                 "UPDATE runs SET finished_at=?, status=?, stats=? WHERE run_id=?",
                 (now_iso(), status, json.dumps(stats, sort_keys=True), run_id),
             )
+
+    @contextmanager
+    def recorded_run(self, command: str) -> Iterator[RunRecord]:
+        """A ``runs`` row for the block: its status when it ends, ``interrupted`` or ``failed`` when it raises."""
+        record = RunRecord(self.start_run(command))
+        try:
+            yield record
+        except BaseException as err:
+            status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+            stats = {**record.stats, "error": f"{type(err).__name__}: {err}"[:300]}
+            self.finish_run(record.run_id, status=status, stats=stats)
+            raise
+        self.finish_run(record.run_id, status=record.status, stats=record.stats)
 
     def last_runs(self, n: int = 5) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM runs ORDER BY run_id DESC LIMIT ?", (n,))

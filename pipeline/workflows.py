@@ -43,9 +43,10 @@ def ingest(
         notes = [f"  corpus folder not found, skipped ([workspace] corpus_dirs): {d}" for d in dirs if not d.exists()]
         if not paths:
             return True, ["ingest: no corpus folder to read", *notes]
-    run_id = store.start_run("ingest")
-    report = ingest_paths(store, paths, options=read_options(section, source=source), run_id=run_id, progress=progress)
-    store.finish_run(run_id, status="ok" if report.ok else "partial", stats=report.as_dict())
+    with store.recorded_run("ingest") as run:
+        options = read_options(section, source=source)
+        report = ingest_paths(store, paths, options=options, run_id=run.run_id, progress=progress)
+        run.status, run.stats = ("ok" if report.ok else "partial"), report.as_dict()
     lines = [f"ingest: {_counts(report.as_dict())}", *notes]
     if report.other_types:
         types = ", ".join(f"{n} {suffix}" for suffix, n in report.other_types.most_common())
@@ -124,10 +125,9 @@ def analyze(
     from pipeline import runner
 
     _need_documents(store)
-    run_id = store.start_run("analyze")
-    stats = runner.analyze(store, settings, engine=engine, scheduler=scheduler, force=force, progress=progress)
-    store.finish_run(run_id, status="ok", stats=stats)
-    return True, [f"analyze: {_counts(stats)}"]
+    with store.recorded_run("analyze") as run:
+        run.stats = runner.analyze(store, settings, engine=engine, scheduler=scheduler, force=force, progress=progress)
+    return True, [f"analyze: {_counts(run.stats)}"]
 
 
 def export(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -102,3 +103,17 @@ def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path: Path) -
         assert errors == []
         with Store(path) as store:
             assert store.schema_version == len(MIGRATIONS)
+
+
+def test_a_run_that_raises_is_recorded_as_failed_or_interrupted(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        with store.recorded_run("ingest") as run:
+            run.status, run.stats = "partial", {"new": 1}
+        for err in (ValueError("bad model path"), KeyboardInterrupt()):
+            with pytest.raises(type(err)), store.recorded_run("analyze") as run:
+                run.stats = {"documents": 2}
+                raise err
+        runs = [(r["command"], r["status"], json.loads(r["stats"])) for r in reversed(store.last_runs())]
+    assert runs == [("ingest", "partial", {"new": 1}),
+                    ("analyze", "failed", {"documents": 2, "error": "ValueError: bad model path"}),
+                    ("analyze", "interrupted", {"documents": 2, "error": "KeyboardInterrupt: "})]
