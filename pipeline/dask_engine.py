@@ -13,11 +13,13 @@ from typing import Any
 from tqdm import tqdm
 
 from pipeline.document import Document
+from pipeline.errors import E_SCHEDULER, OpentideError
 from pipeline.settings import Settings
 from pipeline.stages import nlp as nlp_stage
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
+CONNECT_TIMEOUT = "10s"  # how long to wait for a scheduler that does not answer
 _ANNOTATORS: dict[tuple[str, str], nlp_stage.Annotator] = {}
 
 
@@ -31,11 +33,16 @@ def annotate_batch(docs: list[Document], model: str, aliases: str | None) -> dic
 def client_for(scheduler: str) -> Any:
     from distributed import Client, LocalCluster
 
+    if not logger.isEnabledFor(logging.DEBUG):  # distributed's own INFO lines only with -vv
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     if scheduler.startswith("local:"):
         n = int(scheduler.split(":", 1)[1] or 2)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
         return Client(cluster)
-    return Client(scheduler)
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise OpentideError(E_SCHEDULER.format(address=scheduler, why=err)) from None
 
 
 def run_nlp_dask(

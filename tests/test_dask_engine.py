@@ -49,3 +49,12 @@ def test_dask_engine_and_process_pool_match_one_process(
     local, pool, dask = results
     assert local["sentences"] and local["entities"]
     assert local == pool == dask
+
+
+def test_an_unreachable_scheduler_is_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import dask_engine
+    from pipeline.errors import OpentideError
+
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "2s")
+    with pytest.raises(OpentideError, match=r"Cannot reach the Dask scheduler at tcp://127.0.0.1:1 .*local:N"):
+        dask_engine.client_for("tcp://127.0.0.1:1")
