@@ -60,5 +60,9 @@ E_OUTPUTS_TARGET = (
     "analyze` and `opentide export` first (or `opentide run`)."
 )
 E_NOT_ANALYSED = "{n} of {total} documents are not analysed yet and have no stance; run `opentide analyze`"
+E_SCHEDULER = (
+    "Cannot reach the Dask scheduler at {address} ({why}). Start it (`dask scheduler`), give its address with "
+    "--scheduler, use --scheduler local:N for workers on this machine, or drop --engine dask."
+)
 E_NOT_WEB_URL = "{url!r} is not an http(s) address; give a full URL such as https://example.org/feed.xml"
 E_OUTPUT_DIR = "Cannot write {path}: {why}. Give --out (or [workspace] outputs) a folder you can write to."
