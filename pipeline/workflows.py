@@ -196,7 +196,20 @@ def status(settings: Settings, store: Store) -> Result:
     lines.append(f"rejected inputs: {len(rejections)}")
     lines += [f"  {r['location']} [{r['code']}]: {r['reason']}" for r in rejections]
     lines.append(f"sources configured: {', '.join(s['name'] for s in settings.sources) or 'none'}")
-    return True, lines
+    return True, lines + _settings_lines(settings)
+
+
+def _settings_lines(settings: Settings) -> list[str]:
+    """The settings an analyst most needs to see, and where they come from."""
+    own = settings.root / "opentide.toml"
+    ws, stance = settings.values["workspace"], settings.values["stance"]
+    return [
+        f"settings: {own if own.is_file() else 'the defaults (no opentide.toml here)'}",
+        f"  stance target: {stance['target']} (relevance threshold {stance['relevance_threshold']})",
+        f"  corpus folders: {', '.join(ws['corpus_dirs']) or 'none'}",
+        f"  languages kept: {', '.join(settings.values['ingest']['languages'])}",
+        f"  timeline: {settings.values['timeline']['freq']}; outputs: {settings.outputs}",
+    ]
 
 
 def run(settings: Settings, store: Store, *, offline: bool = False, progress: bool = True) -> Result:

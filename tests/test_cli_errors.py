@@ -65,4 +65,6 @@ def test_a_missing_corpus_folder_is_a_note_and_a_fixed_path_is_forgotten(
     assert main(["ingest", str(typo), "-w", str(workspace), "--no-progress"]) == EXIT_OK
     capsys.readouterr()
     assert main(["status", "-w", str(workspace)]) == EXIT_OK
-    assert "rejected inputs: 0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "rejected inputs: 0" in out and "stance target: openness" in out
+    assert f"settings: {workspace / 'opentide.toml'}" in out and "corpus folders: inbox, later" in out
