@@ -39,9 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, parents=[common])
 
     c = cmd("collect", "fetch feeds, sitemaps, pages and PDFs into the store")
-    c.add_argument("urls", nargs="*", help="URLs to collect (besides the sources in the settings)")
-    c.add_argument("--source", action="append", help="only the configured source(s) with this name")
-    c.add_argument("--kind", help="kind of document the given URLs yield")
+    c.add_argument("urls", nargs="*", help="URLs to collect, and what they list (default: every configured source)")
+    c.add_argument("--source", action="append", help="the configured source with this name (repeatable)")
+    c.add_argument("--kind", help="kind of document the given URLs yield (default: [ingest] default_kind)")
 
     i = cmd("ingest", "ingest local files and folders (.txt .md .html .pdf .jsonl)")
     i.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the workspace's corpus_dirs)")

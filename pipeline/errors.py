@@ -66,3 +66,13 @@ E_SCHEDULER = (
 )
 E_NOT_WEB_URL = "{url!r} is not an http(s) address; give a full URL such as https://example.org/feed.xml"
 E_OUTPUT_DIR = "Cannot write {path}: {why}. Give --out (or [workspace] outputs) a folder you can write to."
+E_UNKNOWN_SOURCE = (
+    "No configured source named {names} (configured: {known}). Give --source a name from [[sources]] in "
+    "opentide.toml, or add the source there."
+)
+E_SOURCE_KEY = "Source #{i} in {path}: unknown key '{key}'. Known keys in [[sources]]: {known}."
+E_SOURCE_TYPE = "Source #{i} in {path}: `{key}` should be a string, not {got!r}."
+E_SOURCE_NAME_TAKEN = (
+    "Source #{i} in {path}: the name {name!r} is already the name of source #{first}. Give each [[sources]] "
+    "entry its own name."
+)

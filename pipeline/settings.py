@@ -20,8 +20,11 @@ from pipeline.errors import (
     E_SETTINGS_PARSE,
     E_SETTINGS_TYPE,
     E_SOURCE,
+    E_SOURCE_KEY,
+    E_SOURCE_NAME_TAKEN,
     E_SOURCE_PATTERNS,
     E_SOURCE_REGEX,
+    E_SOURCE_TYPE,
     SettingsError,
 )
 from pipeline.timelines import FREQS
@@ -52,6 +55,10 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "stance.prefilter_window": (-1, None),
 }
 POSITIVE = ("collect.timeout_connect", "collect.timeout_total")  # seconds: more than 0
+# Tables whose values must all be strings (their keys are the user's own).
+STRING_TABLES = ("ingest.kind_by_path",)
+# The keys a [[sources]] entry takes.
+SOURCE_KEYS = ("name", "url", "kind", "include", "exclude")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -109,6 +116,8 @@ def _check_value(key: str, value: Any, path: Path) -> None:
         expected = f"at least {low}" if high is None else f"between {low} and {high}"
     if key in POSITIVE and value <= 0:
         expected = "more than 0"
+    if key in STRING_TABLES and not all(isinstance(v, str) for v in value.values()):
+        expected = 'a table of strings (e.g. { "ntia" = "comment" })'
     if expected:
         raise SettingsError(E_SETTINGS_TYPE.format(key=key, path=path, expected=expected, got=value))
 
@@ -116,10 +125,15 @@ def _check_value(key: str, value: Any, path: Path) -> None:
 def _check_sources(sources: Any, path: Path) -> list[dict[str, Any]]:
     if not isinstance(sources, list):
         raise SettingsError(E_SETTINGS_TYPE.format(key="sources", path=path, expected="an array", got=sources))
+    names: dict[str, int] = {}
     for i, src in enumerate(sources):
         missing = [k for k in ("name", "url") if not (isinstance(src, dict) and src.get(k))]
         if missing:
             raise SettingsError(E_SOURCE.format(i=i + 1, path=path, missing=" and ".join(missing)))
+        _check_source_keys(i + 1, src, path)
+        first = names.setdefault(src["name"], i + 1)
+        if first != i + 1:
+            raise SettingsError(E_SOURCE_NAME_TAKEN.format(i=i + 1, path=path, name=src["name"], first=first))
         for key in ("include", "exclude"):
             patterns = src.get(key, [])
             if not isinstance(patterns, list) or not all(isinstance(x, str) for x in patterns):
@@ -131,6 +145,16 @@ def _check_sources(sources: Any, path: Path) -> list[dict[str, Any]]:
                     msg = E_SOURCE_REGEX.format(i=i + 1, path=path, key=key, got=pattern, err=err)
                     raise SettingsError(msg) from None
     return sources
+
+
+def _check_source_keys(i: int, src: dict[str, Any], path: Path) -> None:
+    """No key outside SOURCE_KEYS (a typo would silently drop a filter), and name, url and kind as strings."""
+    for key in src:
+        if key not in SOURCE_KEYS:
+            raise SettingsError(E_SOURCE_KEY.format(i=i, path=path, key=key, known=", ".join(SOURCE_KEYS)))
+    for key in ("name", "url", "kind"):
+        if key in src and not isinstance(src[key], str):
+            raise SettingsError(E_SOURCE_TYPE.format(i=i, path=path, key=key, got=src[key]))
 
 
 @dataclass(frozen=True)

@@ -313,6 +313,12 @@ class Store:
         with self.transaction() as cur:
             cur.execute("UPDATE frontier SET state=?, done_at=? WHERE url=?", (state, now_iso(), url))
 
+    def make_due(self, urls: Iterable[str]) -> None:
+        """Make these known URLs pending again (a run that is given them re-checks them conditionally)."""
+        with self.transaction() as cur:
+            sql = "UPDATE frontier SET state='pending' WHERE url=? AND state!='pending'"
+            cur.executemany(sql, [(u,) for u in urls])
+
     def reset_frontier(self, *, source: str | None = None) -> None:
         """Make done URLs pending again (a new daily collect re-checks them with conditional requests)."""
         with self.transaction() as cur:

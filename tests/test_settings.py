@@ -37,7 +37,14 @@ def test_workspace_overrides_only_its_own_keys(workspace: Path) -> None:
         ("[stance]\nprefilter_window = -2\n", ["stance.prefilter_window", "at least -1"]),
         ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclude = 'news'\n", ["#1", "`include`", "a list"]),
         ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\nexclude = ['(tag']\n", ["`exclude`", "'(tag'", "regular"]),
-    ],
+        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclde = ['/news/']\n",
+         ["#1", "unknown key 'inclde'", "Known keys in [[sources]]: name, url, kind, include, exclude"]),
+        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\nkind = 5\n", ["#1", "`kind`", "a string", "not 5"]),
+        ("[[sources]]\nname = 7\nurl = 'https://a.org'\n", ["#1", "`name`", "a string", "not 7"]),
+        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\n[[sources]]\nname = 'y'\nurl = 'https://b.org'\n"
+         "[[sources]]\nname = 'x'\nurl = 'https://c.org'\n", ["Source #3", "'x'", "source #1", "its own name"]),
+        ("[ingest]\nkind_by_path = { files = 5 }\n", ["ingest.kind_by_path", "a table of strings", "{'files': 5}"]),
+    ],  # fmt: skip
 )
 def test_bad_settings_name_the_key_and_what_it_takes(workspace: Path, text: str, words: list[str]) -> None:
     write(workspace, text)
@@ -57,3 +64,12 @@ def test_precision_auto_follows_the_cpu() -> None:
     assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
     with pytest.raises(ValueError, match="precision must be one of"):
         resolve_precision("int8")
+
+
+def test_sources_with_every_key_and_kinds_by_path_are_taken(workspace: Path) -> None:
+    write(workspace, "[ingest]\nkind_by_path = { ntia = 'comment' }\n[[sources]]\nname = 'wh'\nurl = 'https://a.org'\n"
+                     "kind = 'statement'\ninclude = ['/news/']\nexclude = ['/video/']\n[[sources]]\nname = 'b'\n"
+                     "url = 'https://b.org'\n")  # fmt: skip
+    settings = load_settings(workspace)
+    assert [s["name"] for s in settings.sources] == ["wh", "b"]
+    assert settings.section("ingest")["kind_by_path"] == {"ntia": "comment"}

@@ -36,3 +36,9 @@ def archive_raw(raw_dir: Path, body: bytes) -> str:
 
 def load_raw(raw_dir: Path, sha256: str) -> bytes:
     return gzip.decompress(raw_path(raw_dir, sha256).read_bytes())
+
+
+def load_head(raw_dir: Path, sha256: str, size: int = 4096) -> bytes:
+    """The first ``size`` bytes of an archived body (enough to tell what it is), without inflating the rest."""
+    with gzip.open(raw_path(raw_dir, sha256), "rb") as fh:
+        return fh.read(size)

@@ -2,6 +2,8 @@
 
 Resumable: the frontier and each URL's state live in the store, so a killed collect resumes where it stopped;
 a finished one is re-checked from the start next time with conditional requests (ETag / Last-Modified).
+A run fetches its scope: every URL known (``everything``, the daily run), or only the given URLs, the given
+sources' URLs and what they list or link to.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,30 @@ class SourceRule:
         return not any(p.search(url) for p in self.exclude)
 
 
+@dataclass(slots=True)
+class Scope:
+    """The frontier URLs a run fetches: all of them, or those of the named sources plus the given URLs and what
+    they list or link to (``urls``, grown as they are found). ``taken``: submitted in this run."""
+
+    everything: bool
+    sources: set[str] = field(default_factory=set)
+    urls: set[str] = field(default_factory=set)
+    taken: set[str] = field(default_factory=set)
+
+    def wants(self, row: Any) -> bool:
+        if row["url"] in self.taken:
+            return False
+        return self.everything or row["source"] in self.sources or row["url"] in self.urls
+
+    def extend(self, store: Store, urls: Iterable[str]) -> None:
+        """Bring ``urls`` into the run; the known ones not fetched yet in it are due again (conditionally)."""
+        if self.everything:  # all were made due at the start
+            return
+        fresh = [u for u in urls if u not in self.taken and u not in self.urls]
+        self.urls.update(fresh)
+        store.make_due(fresh)
+
+
 def collect(
     store: Store,
     *,
@@ -69,28 +95,32 @@ def collect(
     settings: dict[str, Any],
     raw_dir: Path,
     progress: bool = True,
+    kind: str | None = None,
+    everything: bool = False,
 ) -> CollectReport:
-    """Collect ``urls`` and configured ``sources`` into ``store``; ``settings`` is the ``[collect]`` section, plus
-    ``languages`` (those of ``[ingest]``: a text in another language is rejected) when given."""
-    rules: dict[str | None, SourceRule] = {None: SourceRule(None, None)}
+    """Collect ``urls`` (documents of ``kind``) and configured ``sources`` into ``store``; with ``everything``, also
+    re-check every other URL the store knows (the daily run). ``settings`` is the ``[collect]`` section, plus
+    ``languages`` (those of ``[ingest]``: a text in another language is rejected) and ``default_kind`` (the kind
+    when neither ``kind`` nor a source's kind is given) when given."""
+    default_kind = settings.get("default_kind") or None
+    rules: dict[str | None, SourceRule] = {None: SourceRule(None, default_kind)}
     for src in sources:
         rules[src["name"]] = SourceRule(
-            src["name"], src.get("kind"),
+            src["name"], src.get("kind") or default_kind,
             tuple(re.compile(p) for p in src.get("include", [])), tuple(re.compile(p) for p in src.get("exclude", [])),
         )  # fmt: skip
-    previous = next((r for r in store.last_runs(20) if r["command"] == "collect"), None)
-    if previous is not None and previous["status"] == "running":
-        logger.info("resuming the interrupted collect run %d", previous["run_id"])
-        store.finish_run(previous["run_id"], status="interrupted", stats={})
-    else:
-        store.reset_frontier()  # a new run: re-check everything known, conditionally
+    scope = _start(store, sources, everything=everything)
     run_id = store.start_run("collect")
     report = CollectReport(run_id=run_id)
-    store.enqueue(_seeds(store, urls, report), source=None, kind=None, depth=0)
+    seeds = _seeds(store, urls, report)
+    store.enqueue(seeds, source=None, kind=kind or default_kind, depth=0)
+    scope.extend(store, seeds)
     for src in sources:
-        store.enqueue(_seeds(store, [src["url"]], report), source=src["name"], kind=src.get("kind"), depth=0)
+        seeds = _seeds(store, [src["url"]], report)
+        store.enqueue(seeds, source=src["name"], kind=rules[src["name"]].kind, depth=0)
+        scope.extend(store, seeds)  # known under another source: still this run's
     try:
-        _crawl(store, rules, settings, Path(raw_dir), report, progress=progress)
+        _crawl(store, rules, settings, Path(raw_dir), report, scope, progress=progress)
         if report.new or report.updated:
             assign_stories(store, threshold=float(settings.get("near_duplicate_threshold", 0.8)))
     except BaseException:
@@ -99,6 +129,21 @@ def collect(
     store.finish_run(run_id, status="done" if not report.failed else "partial", stats=report.as_dict())
     logger.info("collect finished: %s", report.as_dict())
     return report
+
+
+def _start(store: Store, sources: Sequence[dict[str, Any]], *, everything: bool) -> Scope:
+    """Resume an interrupted run (its pending URLs, whatever this run is given), else make this run's scope due."""
+    previous = next((r for r in store.last_runs(20) if r["command"] == "collect"), None)
+    if previous is not None and previous["status"] == "running":
+        logger.info("resuming the interrupted collect run %d", previous["run_id"])
+        store.finish_run(previous["run_id"], status="interrupted", stats={})
+        return Scope(everything=True)
+    if everything:
+        store.reset_frontier()  # the daily run: re-check everything known, conditionally
+        return Scope(everything=True)
+    for src in sources:
+        store.reset_frontier(source=src["name"])
+    return Scope(everything=False, sources={src["name"] for src in sources})
 
 
 def _seeds(store: Store, urls: Sequence[str], report: CollectReport) -> list[str]:
@@ -118,7 +163,7 @@ def _seeds(store: Store, urls: Sequence[str], report: CollectReport) -> list[str
 
 def _crawl(
     store: Store, rules: dict[str | None, SourceRule], settings: dict[str, Any], raw_dir: Path,
-    report: CollectReport, *, progress: bool,
+    report: CollectReport, scope: Scope, *, progress: bool,
 ) -> None:  # fmt: skip
     fetcher = Fetcher(FetchOptions.from_settings(settings))
     min_chars, languages = int(settings.get("min_chars", 40)), tuple(settings.get("languages", ()))
@@ -126,7 +171,6 @@ def _crawl(
     max_depth, max_pages = int(settings.get("max_depth", 1)), int(settings.get("max_pages", 200))
     discovered: Counter[str | None] = Counter()
     dates: dict[str, str] = {}
-    submitted: set[str] = set()
     in_flight: dict[Future[Outcome], str] = {}
     bar = tqdm(desc="collect", unit="url", disable=not progress, total=0)
     workers = max(1, int(settings.get("concurrency", 8)))
@@ -135,10 +179,11 @@ def _crawl(
             while True:
                 if len(in_flight) < workers * 2:
                     for row in store.pending_urls():
-                        if row["url"] in submitted:
+                        if not scope.wants(row):
                             continue
-                        task = _task(store, row, discover and row["depth"] < max_depth, dates.get(row["url"]))
-                        submitted.add(row["url"])
+                        task = _task(store, row, discover and row["depth"] < max_depth, dates.get(row["url"]),
+                                     rules[None].kind)  # fmt: skip
+                        scope.taken.add(row["url"])
                         job = pool.submit(process, task, fetcher, raw_dir=raw_dir, min_chars=min_chars,
                                           languages=languages)  # fmt: skip
                         in_flight[job] = task.url
@@ -151,7 +196,7 @@ def _crawl(
                 for fut in done:
                     in_flight.pop(fut)
                     outcome = fut.result()
-                    _record(store, outcome, rules, report, dates, discovered, max_pages)
+                    _record(store, outcome, rules, report, dates, discovered, max_pages, scope)
                     bar.update(1)
         finally:
             for fut in in_flight:
@@ -160,11 +205,11 @@ def _crawl(
             fetcher.close()
 
 
-def _task(store: Store, row: Any, discover: bool, published: str | None) -> Task:
+def _task(store: Store, row: Any, discover: bool, published: str | None, default_kind: str | None) -> Task:
     rec = store.fetch_record(row["url"])
     good = rec if rec is not None and rec["error"] is None else None  # validators only from a success
     return Task(
-        row["url"], row["source"], row["kind"], int(row["depth"]),
+        row["url"], row["source"], row["kind"] or default_kind, int(row["depth"]),
         etag=good["etag"] if good else None, last_modified=good["last_modified"] if good else None,
         last_sha256=good["raw_sha256"] if good else None, discover=discover, published=published,
     )  # fmt: skip
@@ -172,7 +217,7 @@ def _task(store: Store, row: Any, discover: bool, published: str | None) -> Task
 
 def _record(
     store: Store, out: Outcome, rules: dict[str | None, SourceRule], report: CollectReport,
-    dates: dict[str, str], discovered: Counter[str | None], max_pages: int,
+    dates: dict[str, str], discovered: Counter[str | None], max_pages: int, scope: Scope,
 ) -> None:  # fmt: skip
     """Write one outcome. Order matters for resuming: document, then fetch record, then frontier state."""
     task, resp = out.task, out.response
@@ -189,6 +234,8 @@ def _record(
         return
     if out.status == "not_modified":
         report.not_modified += 1
+        if out.children:  # a listing read again from its snapshot
+            _enqueue_children(store, out, rules, dates, discovered, max_pages, scope)
         store.mark_url(task.url, "done")
         return
     assert resp is not None
@@ -205,7 +252,7 @@ def _record(
     else:
         report.listings += 1
     if out.children:
-        _enqueue_children(store, out, rules, dates, discovered, max_pages)
+        _enqueue_children(store, out, rules, dates, discovered, max_pages, scope)
     store.record_fetch(
         task.url, final_url=resp.final_url, status=resp.status, content_type=resp.headers.get("content-type"),
         etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified"),
@@ -216,7 +263,7 @@ def _record(
 
 def _enqueue_children(
     store: Store, out: Outcome, rules: dict[str | None, SourceRule], dates: dict[str, str],
-    discovered: Counter[str | None], max_pages: int,
+    discovered: Counter[str | None], max_pages: int, scope: Scope,
 ) -> None:  # fmt: skip
     task = out.task
     rule = rules.get(task.source) or SourceRule(task.source, task.kind)
@@ -231,6 +278,7 @@ def _enqueue_children(
     for url, date in out.child_dates.items():
         dates[canonical_url(url)] = date
     added = store.enqueue(urls, source=task.source, kind=task.kind, depth=depth)
+    scope.extend(store, urls)
     logger.info("%s (%s): %d URLs, %d new", task.url, out.what, len(urls), added)
 
 

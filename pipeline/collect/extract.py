@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _URL_DATE = re.compile(r"/(\d{4})[/-](\d{2})[/-](\d{2})(?:/|[^\d])")
 _LANG = re.compile(r"^[a-z]{2,3}\b", re.I)
+_WWW = re.compile(r"^(?:www|w[0-9]+)\.", re.I)
 _ENOUGH_TO_DETECT = 200  # characters of text from which its language is read rather than the page's declaration
 
 
@@ -64,8 +65,8 @@ def extract_html(html: str, *, url: str, min_chars: int = 40, published: str | N
     extra = {"canonical_url": info.url} if info and info.url and info.url != url else {}
     return Document.create(  # which cleans title, author and site (``document.known``)
         text, url=url, title=info.title if info else None, author=info.author if info else None,
-        site=(info.sitename or info.hostname) if info else _host(url), published=date, date_source=date_source,
-        language=_language(tree, text), extra=extra, **meta,
+        site=_site(info.sitename if info else None, info.url if info else None, url), published=date,
+        date_source=date_source, language=_language(tree, text), extra=extra, **meta,
     )  # fmt: skip
 
 
@@ -121,7 +122,17 @@ def _language(tree: HtmlElement | None, text: str) -> str | None:
     return found or (declared.group(0).lower() if declared else None)
 
 
+def _site(sitename: str | None, page_url: str | None, url: str) -> str | None:
+    """The site a page names (og:site_name, publisher), else its host as for a PDF. trafilatura's own fallback, the
+    netloc of the page's URL less ``www.`` (port included), is no site name: the host replaces it."""
+    netlocs = {_WWW.sub("", urlsplit(u).netloc).lower() for u in (page_url, url) if u}
+    if not sitename or sitename.lower() in netlocs:
+        return _host(url)
+    return sitename
+
+
 def _host(url: str) -> str | None:
+    """The site of a page or PDF that names none: its host, without port (as for every collected document)."""
     return urlsplit(url).hostname or None
 
 

@@ -13,9 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 
-from pipeline.collect.archive import archive_raw
+from pipeline.collect.archive import archive_raw, load_head, load_raw
 from pipeline.collect.dedup import canonical_url
-from pipeline.collect.detect import sniff
+from pipeline.collect.detect import Kind, sniff
 from pipeline.collect.extract import extract
 from pipeline.collect.feeds import parse_feed
 from pipeline.collect.fetch import Fetcher, Response, inflate
@@ -66,7 +66,7 @@ def process(
     except InputRejected as err:
         return Outcome(task, "failed", error=err)
     if resp.status == 304:
-        return Outcome(task, "not_modified", response=resp)
+        return _not_modified(task, resp, raw_dir=raw_dir, max_bytes=fetcher.options.max_bytes)
     try:
         return _handle(task, resp, raw_dir=raw_dir, min_chars=min_chars, languages=languages,
                        max_bytes=fetcher.options.max_bytes)  # fmt: skip
@@ -80,30 +80,59 @@ def process(
 def _handle(
     task: Task, resp: Response, *, raw_dir: Path, min_chars: int, languages: Sequence[str], max_bytes: int
 ) -> Outcome:
-    body = resp.body
-    what = sniff(resp.content_type, body)
-    if what == "gzip":  # a .xml.gz sitemap (or any gzipped file) served without Content-Encoding
-        body = inflate(body, max_bytes)
-        what = sniff("application/xml", body)
+    what, body = _classify(resp.content_type, resp.body, max_bytes)
     if what in ("binary", "empty", "gzip"):
         reason = "empty response" if what == "empty" else f"binary content served as {resp.content_type!r}"
         raise InputRejected(reason, code=what if what == "empty" else "binary")
     sha = archive_raw(raw_dir, resp.body)
-    if sha == task.last_sha256:
+    unchanged = sha == task.last_sha256
+    if what in ("feed", "sitemap"):  # read even when unchanged: re-checking a listing re-checks what it lists
+        return _listing(task, "unchanged" if unchanged else "listing", resp, sha, what, body)
+    if unchanged:
         return Outcome(task, "unchanged", response=resp, raw_sha256=sha, what=what)
-    if what == "feed":
-        entries = parse_feed(body, base_url=resp.final_url)
-        dates = {e.url: e.published for e in entries if e.published}
-        return Outcome(task, "listing", resp, sha, what, children=[e.url for e in entries], child_dates=dates)
-    if what == "sitemap":
-        sitemap = parse_sitemap(body)
-        return Outcome(task, "listing", resp, sha, "sitemap-index" if sitemap.is_index else what,
-                       children=sitemap.urls)  # fmt: skip
     meta: dict[str, Any] = {"source": task.source, "kind": task.kind, "raw_sha256": sha}
     doc = extract(body, content_type=resp.content_type, charset=resp.charset, url=task.url,
                   min_chars=min_chars, languages=languages, published=task.published, **meta)  # fmt: skip
     links = _links(body, resp.final_url) if task.discover and what == "html" else []
     return Outcome(task, "document", resp, sha, what, document=doc, children=links)
+
+
+def _not_modified(task: Task, resp: Response, *, raw_dir: Path, max_bytes: int) -> Outcome:
+    """A 304. A feed or sitemap is read again from its archived snapshot, so that re-checking it re-checks the
+    pages it lists; a snapshot that is gone or no longer parses only costs those children."""
+    out = Outcome(task, "not_modified", response=resp)
+    if task.last_sha256 is None:
+        return out
+    try:
+        if sniff("", load_head(raw_dir, task.last_sha256)) not in ("feed", "sitemap", "gzip"):
+            return out
+        what, body = _classify("", load_raw(raw_dir, task.last_sha256), max_bytes)
+        if what not in ("feed", "sitemap"):
+            return out
+        return _listing(task, "not_modified", resp, task.last_sha256, what, body)
+    except (OSError, EOFError, InputRejected) as err:
+        logger.warning("%s: archived snapshot %s unreadable (%s); its entries are not re-checked",
+                       task.url, task.last_sha256, err)  # fmt: skip
+        return out
+
+
+def _classify(content_type: str, body: bytes, max_bytes: int) -> tuple[Kind, bytes]:
+    """What the body is, and the body itself (inflated when it is a gzipped file served as such)."""
+    what = sniff(content_type, body)
+    if what == "gzip":  # a .xml.gz sitemap (or any gzipped file) served without Content-Encoding
+        body = inflate(body, max_bytes)
+        what = sniff("application/xml", body)
+    return what, body
+
+
+def _listing(task: Task, status: str, resp: Response, sha: str, what: str, body: bytes) -> Outcome:
+    """A feed or sitemap: the URLs it lists become the outcome's children."""
+    if what == "feed":
+        entries = parse_feed(body, base_url=resp.final_url)
+        dates = {e.url: e.published for e in entries if e.published}
+        return Outcome(task, status, resp, sha, what, children=[e.url for e in entries], child_dates=dates)
+    sitemap = parse_sitemap(body)
+    return Outcome(task, status, resp, sha, "sitemap-index" if sitemap.is_index else what, children=sitemap.urls)
 
 
 def _links(body: bytes, base: str) -> list[str]:
