@@ -28,6 +28,7 @@ class ModelMissing(OpentideError):
     pass
 
 
+E_NO_WORKSPACE = "No workspace folder {path}. Give -w an existing folder, or create it first (`mkdir -p {path}`)."
 E_SETTINGS_KEY = "Unknown setting '{key}' in {path}. Known keys in [{section}]: {known}."
 E_SETTINGS_TYPE = "Setting '{key}' in {path} should be {expected}, not {got!r}."
 E_SETTINGS_PARSE = "Cannot read settings file {path}: {err}. Fix the TOML syntax (see pipeline/default_settings.toml)."

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.embed import PRECISIONS
 from pipeline.errors import (
+    E_NO_WORKSPACE,
     E_SETTINGS_KEY,
     E_SETTINGS_PARSE,
     E_SETTINGS_TYPE,
@@ -188,6 +189,8 @@ class Settings:
 def load_settings(workspace: str | Path = ".", *, overrides: dict[str, Any] | None = None) -> Settings:
     """Read the defaults, then ``<workspace>/opentide.toml`` if present, then ``overrides``."""
     root = Path(workspace).resolve()
+    if not root.is_dir():  # a typo in -w must not become a new, empty workspace
+        raise SettingsError(E_NO_WORKSPACE.format(path=root))
     values = _read_toml(DEFAULTS_PATH)
     ws_file = root / WORKSPACE_FILE
     if ws_file.is_file():

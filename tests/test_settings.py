@@ -73,3 +73,13 @@ def test_sources_with_every_key_and_kinds_by_path_are_taken(workspace: Path) -> 
     settings = load_settings(workspace)
     assert [s["name"] for s in settings.sources] == ["wh", "b"]
     assert settings.section("ingest")["kind_by_path"] == {"ntia": "comment"}
+
+
+def test_a_workspace_folder_that_does_not_exist_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from pipeline.cli import EXIT_ERROR, main
+
+    typo = tmp_path / "wrokspace"
+    with pytest.raises(SettingsError, match="No workspace folder"):
+        load_settings(typo)
+    assert main(["status", "-w", str(typo)]) == EXIT_ERROR
+    assert "No workspace folder" in capsys.readouterr().err and not typo.exists()

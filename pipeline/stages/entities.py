@@ -51,6 +51,7 @@ _CORP_TAIL = re.compile(r",?\s+(AI|Inc|Corp|Corporation|LLC|Ltd|PBC|Co)\.?$")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _EVENT = re.compile(r"\b(Summit|Conference|Week|Day|Awards?|Challenge|Expo|Festival)$")
 _CONNECTORS = frozenset(["of", "for", "and", "the", "de", "on", "in", "&", "at"])
+_DEFINED = re.compile(r"\(([A-Z][A-Z&]{1,7})\)")  # "Connected Health Initiative (CHI)"
 # Same-length clean-up before tokenising: hard line wraps, markdown emphasis and escapes become spaces.
 _ENDS = frozenset('.!?:;"”|')
 _LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")
@@ -195,6 +196,29 @@ def _unknown_name(span: Span) -> str | None:
     return name
 
 
+def acronyms(text: str) -> dict[str, str]:
+    """Short names a text defines: ``{"CHI": "Connected Health Initiative"}`` from "Connected Health Initiative
+    (CHI)", when the capitalised words before the bracket give its letters."""
+    found: dict[str, str] = {}
+    for m in _DEFINED.finditer(text):
+        need, taken = list(m.group(1).replace("&", "")), []
+        for word in reversed(text[max(0, m.start() - 150) : m.start()].split()[-12:]):
+            core = word.strip(",;:\"'“”")
+            letters = core if core.isupper() and core.isalpha() else core[:1]  # "AI" gives two letters
+            if core.lower() in _CONNECTORS and need:
+                taken.append(core)
+                continue
+            if not need or not letters or "".join(need)[-len(letters) :] != letters:
+                break
+            del need[-len(letters) :]
+            taken.append(core)
+        while taken and taken[-1].lower() in _CONNECTORS:  # "the Center for ..." starts at "Center"
+            taken.pop()
+        if not need and len(taken) > 1:
+            found.setdefault(m.group(1), " ".join(reversed(taken)))
+    return found
+
+
 def _mentions(doc: Doc, catalogue: Catalogue) -> list[dict[str, Any]]:
     sent_of = {}
     sents = list(doc.sents)
@@ -204,6 +228,7 @@ def _mentions(doc: Doc, catalogue: Catalogue) -> list[dict[str, Any]]:
     parts: dict[tuple[str, str], tuple[str, str]] = {}  # (label, surname or first word) -> full unknown name
     text = doc.text
     urls = [m.span() for m in _URL.finditer(text)]
+    short = acronyms(text)
     for ent in doc.ents:
         span = ent if ent.ent_id_ else _trim(ent)
         if span is None or any(a <= span.start_char < b for a, b in urls):
@@ -218,7 +243,9 @@ def _mentions(doc: Doc, catalogue: Catalogue) -> list[dict[str, Any]]:
             if name is None or surface_key(name) in catalogue.ignore or _headline(span, text):
                 continue
             label = UNKNOWN_TYPES[ent.label_]
-            if " " not in name and (label, name) in parts:  # "Sinha" after "Bipul Sinha"
+            if name in short:  # "CHI" where the text defined it: the long name's actor
+                found = canonicalise(short[name], "ORG", catalogue) or (slugify(short[name]), short[name], label)
+            elif " " not in name and (label, name) in parts:  # "Sinha" after "Bipul Sinha"
                 found = (*parts[(label, name)], label)
             else:
                 found = (slugify(name), name, label)

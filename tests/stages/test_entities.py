@@ -13,7 +13,7 @@ from spacy.language import Language
 from pipeline.errors import ModelMissing
 from pipeline.stages.attribution import default_speaker
 from pipeline.stages.catalogue import Catalogue, load_catalogue, ruler_patterns
-from pipeline.stages.entities import annotate, build_nlp, canonicalise, entity_tables, prepare_text
+from pipeline.stages.entities import acronyms, annotate, build_nlp, canonicalise, entity_tables, prepare_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -151,6 +151,17 @@ def test_issuers_resolve_through_their_plain_and_short_names(author: str, expect
     who = default_speaker(author=author, site=None, kind="comment",
                           resolve=lambda s, lab: canonicalise(s, lab, catalogue))
     assert who == (*expected, "author")
+
+
+def test_short_names_a_text_defines_are_its_long_names(entity_nlp: Language, catalogue: Catalogue) -> None:
+    text = ("The Connected Health Initiative (CHI) welcomes the inquiry. CHI urges NTIA to keep open weights lawful. "
+            "The National Association of Manufacturers (NAM) agrees, and NAM says so.")
+    rows, _ = annotate(entity_nlp(text), catalogue=catalogue)
+    by_text = {r["text"]: r["entity_id"] for r in rows}
+    assert by_text["CHI"] == by_text["Connected Health Initiative"] == "connected-health-initiative"
+    assert by_text["NAM"] == "national-association-of-manufacturers"
+    assert acronyms("the U.S. (US) and Open Weights (OW) or the Center for AI Safety (CAIS)") == {
+        "OW": "Open Weights", "CAIS": "Center for AI Safety"}
 
 
 @pytest.mark.slow
