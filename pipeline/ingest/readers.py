@@ -5,6 +5,7 @@ Readers raise :class:`InputRejected` with a reason a person can act on; they nev
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -31,6 +32,9 @@ SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _KIND_WORD = re.compile(r"[\w-]+")
 _SITE = ("site", "sitename", "site_name")
+# Single-byte Latin code pages that charset-normalizer confuses on short texts ("naïve" read as cp1250 "naďve").
+_LATIN_CODEPAGES = frozenset(("cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_4",
+                              "iso8859_9", "iso8859_13", "iso8859_15", "mac_roman"))
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,23 @@ def decode(data: bytes, name: str) -> str:
         best = from_bytes(data).best()
         if best is None or best.encoding is None:
             raise InputRejected(f"{name}: cannot decode the text in any known encoding", code="undecodable") from None
+        if best.encoding in _LATIN_CODEPAGES:  # a short text fits every Latin code page; Windows-1252 is the usual one
+            with contextlib.suppress(UnicodeDecodeError):
+                text = data.decode("cp1252")
+                if _odd_inside_words(text) <= _odd_inside_words(str(best)):  # "Za¿ó³æ" is cp1250 read as cp1252
+                    logger.info("%s is not UTF-8; decoded as cp1252", name)
+                    return text
         logger.info("%s is not UTF-8; decoded as %s", name, best.encoding)
         return str(best)
+
+
+def _odd_inside_words(text: str) -> int:
+    """Non-ASCII symbols between two letters (``¿`` and ``³`` in "Za¿ó³æ"): the mark of a wrong code page."""
+    return sum(
+        1 for i in range(1, len(text) - 1)
+        if ord(text[i]) > 127 and not text[i].isalpha() and text[i] not in "’‘"
+        and text[i - 1].isalpha() and text[i + 1].isalpha()
+    )  # fmt: skip
 
 
 class _FrontLoader(yaml.SafeLoader):

@@ -54,7 +54,7 @@ def ingest_paths(
         reason = f"{p}: no such file or folder"
         store.reject(str(p.resolve()), reason, code="missing", run_id=run_id)
         report.rejected.append((str(p), reason))
-        logger.warning(reason)
+        logger.info(reason)  # the summary lists it
     present = [p for p in paths if p.exists()]
     for p in present:
         store.clear_rejection(str(p.resolve()), code="missing")
@@ -68,7 +68,7 @@ def ingest_paths(
                 store.reject(item.location, reason, code=item.code, run_id=run_id)
                 report.rejected.append((item.location, reason))
                 report.counts["rejected"] += 1
-                logger.warning("rejected %s", reason)
+                logger.info("rejected %s", reason)  # the summary lists it
                 continue
             result = store.add_document(item.doc, location=item.location)
             report.counts[result.status] += 1

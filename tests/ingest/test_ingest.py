@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest.readers import ReadOptions
+from pipeline.ingest.readers import ReadOptions, decode
 from pipeline.ingest.run import ingest_paths
 from pipeline.store import Store
 
@@ -256,3 +256,12 @@ def test_impossible_dates_and_broken_front_matter_do_not_stop_the_folder(
     assert not docs["b.md"].text.startswith("title:") and docs["b.md"].title != "title: [unclosed"
     assert docs["c.md"].published == "2025-07-23"
     assert "b.md: front matter is not valid YAML (line 2)" in caplog.text
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("The “open” debate — naïve, déjà vu, don’t. ", "cp1252"),  # charset-normalizer alone says cp1257 / cp1250
+    ("A naïve café policy. ", "cp1252"),
+    ("Zażółć gęślą jaźń, polityka otwartości modeli. ", "cp1250"),  # really Central European: kept as such
+])
+def test_legacy_code_pages_decode_to_the_right_letters(text: str, encoding: str) -> None:
+    assert decode((text * 3).encode(encoding), "x.txt") == text * 3
