@@ -35,6 +35,8 @@ _DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+((?:19|20)\d\d
 _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _URL = re.compile(r"/((?:19|20)\d\d)[/-](\d\d)[/-](\d\d)(?:/|-|\b)")
 _YEAR_MONTH = re.compile(r"^((?:19|20)\d\d)-(\d\d)(?![-\d])")  # "2024-03", "2024-03 (comment period ...)"
+# A metadata value written with numbers only: 2025/07/14, 14/07/2025, 07/14/2025, 14.07.2025.
+_NUMERIC = re.compile(r"^(\d{1,4})([/.])(\d{1,2})\2(\d{1,4})$")
 DATELINE_CHARS = 600  # a dateline sits near the top of an article
 
 
@@ -64,7 +66,22 @@ def parse_date(value: object) -> str | None:
     month = _YEAR_MONTH.match(text)
     if month and 1 <= int(month.group(2)) <= 12 and _valid(int(month.group(1)), int(month.group(2)), 1):
         return f"{month.group(1)}-{month.group(2)}"  # only the month is known: ISO 8601 reduced precision
-    return date_in_text(text, limit=len(text))
+    return _numeric_date(text) or date_in_text(text, limit=len(text))
+
+
+def _numeric_date(text: str) -> str | None:
+    """Year first; else the part above 12 is the day; else day first with dots (14.07.2025), month first with
+    slashes (07/08/2025, the US habit of most of this corpus's sources)."""
+    m = _NUMERIC.match(text)
+    if not m:
+        return None
+    a, sep, b, c = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
+    if len(m.group(1)) == 4:
+        return _valid(a, b, c)
+    if len(m.group(4)) != 4:
+        return None
+    day_first = a > 12 or (b <= 12 and sep == ".")
+    return _valid(c, b, a) if day_first else _valid(c, a, b)
 
 
 def date_from_url(url: str | None) -> str | None:

@@ -32,6 +32,7 @@ SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _KIND_WORD = re.compile(r"[\w-]+")
 _SITE = ("site", "sitename", "site_name")
+TEXT_KEYS = ("text", "body", "content", "maintext")  # a .jsonl line's text (maintext: news-please)
 # Single-byte Latin code pages that charset-normalizer confuses on short texts ("naïve" read as cp1250 "naďve").
 _LATIN_CODEPAGES = frozenset(("cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_4",
                               "iso8859_9", "iso8859_13", "iso8859_15", "mac_roman"))
@@ -203,10 +204,12 @@ class Reader:
                 continue
             try:
                 record = json.loads(line)
-                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                    raise InputRejected(f"{path}:{n}: each line needs a JSON object with a 'text' string")
+                key = next((k for k in TEXT_KEYS if isinstance(record, dict) and isinstance(record.get(k), str)), None)
+                if key is None:
+                    keys = "', '".join(TEXT_KEYS)
+                    raise InputRejected(f"{path}:{n}: each line needs a JSON object with a text string ('{keys}')")
                 line_sha = hashlib.sha256(line.encode("utf-8")).hexdigest()
-                body = record.pop("text")
+                body = record.pop(key)
                 doc = self._document(body, path=path, meta={}, fm=record, raw_sha=line_sha, name=f"{path}:{n}")
                 yield Item(loc, doc=doc)
             except json.JSONDecodeError as err:

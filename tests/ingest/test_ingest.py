@@ -265,3 +265,17 @@ def test_impossible_dates_and_broken_front_matter_do_not_stop_the_folder(
 ])
 def test_legacy_code_pages_decode_to_the_right_letters(text: str, encoding: str) -> None:
     assert decode((text * 3).encode(encoding), "x.txt") == text * 3
+
+
+def test_jsonl_lines_may_name_their_text_body_or_content(tmp_path: Path) -> None:
+    body = "Open weights let anyone study a model, and that is why the argument matters to researchers. " * 4
+    lines = [{"body": body, "title": "One", "date": "14/07/2025"}, {"maintext": body.replace("study", "test")},
+             {"summary": body}]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [path], options=OPTS, progress=False)
+        docs = sorted(store.iter_documents(), key=lambda d: d.title or "")
+    assert [(d.title, d.published) for d in docs][-1] == ("One", "2025-07-14") and len(docs) == 2
+    assert report.rejected == [(f"{path.resolve()}#L3", f"{path}:3: each line needs a JSON object with a text "
+                                "string ('text', 'body', 'content', 'maintext')")]
