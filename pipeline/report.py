@@ -95,11 +95,18 @@ def _mark_events(ax: Any, events: Sequence[Event], dates: pd.Series) -> None:
 
 
 def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    """One group's rows by date, with an empty row inside each run of periods without data, so that lines break
+    there instead of bridging months nobody wrote in."""
     if frame.empty:
         return frame
     sub = frame[frame["group"] == group].copy()
     sub["date"] = pd.to_datetime(sub["period"])
-    return sub.sort_values("date")
+    sub = sub.sort_values("date")
+    steps = sub["date"].diff().dropna()
+    if steps.empty:
+        return sub
+    gaps = sub["date"].iloc[1:][steps.to_numpy() > 1.5 * steps.min()] - steps[steps > 1.5 * steps.min()] / 2
+    return pd.concat([sub, pd.DataFrame({"date": gaps.to_numpy()})]).sort_values("date", kind="stable")
 
 
 def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",

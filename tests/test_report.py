@@ -145,3 +145,13 @@ def test_report_speaks_the_targets_words(results_ws: Path, tmp_path: Path) -> No
     assert "net stance on binding AI regulation" in page and "The &quot;regulation stifles innovation&quot;" in page
     assert "Actors on the anti-pro axis" in page and "open AI is not safe" not in page
     assert {"pro", "anti"} <= set(evidence_table(res.sentences, res.documents, wording=wording).stance)
+
+
+def test_timeline_lines_break_over_periods_without_data() -> None:
+    from pipeline.report import _select
+
+    frame = pd.DataFrame({"group": "all", "net_stance": [0.1, 0.2, 0.3, 0.4],
+                          "period": ["2024-01-01", "2024-02-01", "2024-03-01", "2025-06-01"]})
+    sub = _select(frame, "all")
+    assert sub["net_stance"].isna().tolist() == [False, False, False, True, False]  # one gap row, inside the gap
+    assert pd.Timestamp("2024-03-01") < sub["date"].iloc[3] < pd.Timestamp("2025-06-01")
