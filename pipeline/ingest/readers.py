@@ -32,6 +32,7 @@ SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl"}
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _KIND_WORD = re.compile(r"[\w-]+")
 _SITE = ("site", "sitename", "site_name")
+_FOLDER_NOTES = re.compile(r"(?i)^(readme|licen[cs]e|copying|changelog|contributing|notice)(\.\w+)?$")
 TEXT_KEYS = ("text", "body", "content", "maintext")  # a .jsonl line's text (maintext: news-please)
 # Single-byte Latin code pages that charset-normalizer confuses on short texts ("naïve" read as cp1250 "naďve").
 _LATIN_CODEPAGES = frozenset(("cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_4",
@@ -59,7 +60,8 @@ class Item:
 
 
 def iter_files(paths: list[Path], skipped: Counter[str] | None = None) -> Iterator[Path]:
-    """Files under ``paths`` with a known suffix (folders recursively, hidden entries skipped), sorted.
+    """Files under ``paths`` with a known suffix (folders recursively, hidden entries and a folder's README or
+    LICENSE skipped; a file given by name is always read), sorted.
 
     ``skipped`` counts, by suffix, the files of other types that folders hold."""
     for path in paths:
@@ -68,7 +70,10 @@ def iter_files(paths: list[Path], skipped: Counter[str] | None = None) -> Iterat
                 rel = p.relative_to(path).parts
                 if not p.is_file() or any(x.startswith(".") for x in rel):
                     continue
-                if p.suffix.lower() in SUFFIXES:
+                if _FOLDER_NOTES.match(p.name):  # a corpus's own README or licence is not one of its documents
+                    if skipped is not None:
+                        skipped["README/LICENSE"] += 1
+                elif p.suffix.lower() in SUFFIXES:
                     yield p
                 elif skipped is not None and not is_manifest(p):  # manifests are read, as sidecars
                     skipped[p.suffix.lower() or "(none)"] += 1

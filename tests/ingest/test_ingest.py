@@ -279,3 +279,14 @@ def test_jsonl_lines_may_name_their_text_body_or_content(tmp_path: Path) -> None
     assert [(d.title, d.published) for d in docs][-1] == ("One", "2025-07-14") and len(docs) == 2
     assert report.rejected == [(f"{path.resolve()}#L3", f"{path}:3: each line needs a JSON object with a text "
                                 "string ('text', 'body', 'content', 'maintext')")]
+
+
+def test_a_folders_readme_and_licence_are_not_documents(tmp_path: Path) -> None:
+    body = "Open weights let anyone study a model, and that is why the argument matters to researchers. " * 4
+    for name in ("README.md", "LICENSE", "licence.txt", "essay.md"):
+        (tmp_path / name).write_text(body + name, encoding="utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [tmp_path], options=OPTS, progress=False)
+        again = ingest_paths(store, [tmp_path / "README.md"], options=OPTS, progress=False)  # named: read
+    assert report.counts["new"] == 1 and report.other_types["README/LICENSE"] == 3
+    assert again.counts["new"] == 1
