@@ -105,8 +105,9 @@ def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
     steps = sub["date"].diff().dropna()
     if steps.empty:
         return sub
-    gaps = sub["date"].iloc[1:][steps.to_numpy() > 1.5 * steps.min()] - steps[steps > 1.5 * steps.min()] / 2
-    return pd.concat([sub, pd.DataFrame({"date": gaps.to_numpy()})]).sort_values("date", kind="stable")
+    gap = steps > 1.5 * steps.min()
+    middles = sub["date"].iloc[1:][gap.to_numpy()] - steps[gap] / 2
+    return pd.concat([sub, pd.DataFrame({"date": middles.to_numpy()})]).sort_values("date", kind="stable")
 
 
 def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",

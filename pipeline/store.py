@@ -212,10 +212,9 @@ class Store:
     def count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
 
-    def stage_versions(self, stage: str) -> dict[str, int]:
-        """How many documents hold each version of ``stage``'s output."""
-        rows = self.query("SELECT version, COUNT(*) AS n FROM stage_runs WHERE stage=? GROUP BY version", (stage,))
-        return {r["version"]: int(r["n"]) for r in rows}
+    def stage_versions(self, stage: str) -> list[str]:
+        """The versions of ``stage``'s output that documents hold."""
+        return [r["version"] for r in self.query("SELECT DISTINCT version FROM stage_runs WHERE stage=?", (stage,))]
 
     def count_without(self, stage: str) -> int:
         """Documents with no ``stage`` output for their current text."""

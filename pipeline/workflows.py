@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from pipeline import errors as msg
 from pipeline.errors import OpentideError, StoreError
 from pipeline.ingest.readers import SUFFIXES
 from pipeline.ingest.run import ingest_paths, read_options
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import WORKSPACE_FILE, Settings, load_settings
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
@@ -150,17 +149,15 @@ def _need_analysis(settings: Settings, store: Store) -> list[str]:
     """Refuse stance results of another target (they would fill the columns with its labels); say how many
     documents ``analyze`` has not reached."""
     from pipeline.export import stance_target
+    from pipeline.stance.classify import stage_target
 
     target = stance_target(settings).name
-    found = {_STANCE_VERSION.sub(r"\1", v) for v in store.stage_versions("stance") if f"-{target}-" not in v}
+    found = {stage_target(v) or v for v in store.stage_versions("stance") if stage_target(v) != target}
     if found:
         names = ", ".join(f"'{name}'" for name in sorted(found))
         raise StoreError(msg.E_OTHER_TARGET.format(path=store.path, found=names, target=target))
     missing = store.count_without("stance")
     return [msg.E_NOT_ANALYSED.format(n=missing, total=store.count("documents"))] if missing else []
-
-
-_STANCE_VERSION = re.compile(r"^stance-[^-]+-(.+)-[0-9a-f]{12}.*$")  # classify.stage_version
 
 
 def _need_documents(store: Store, lines: list[str] | None = None) -> None:
@@ -201,7 +198,7 @@ def status(settings: Settings, store: Store) -> Result:
 
 def _settings_lines(settings: Settings) -> list[str]:
     """The settings an analyst most needs to see, and where they come from."""
-    own = settings.root / "opentide.toml"
+    own = settings.root / WORKSPACE_FILE
     ws, stance = settings.values["workspace"], settings.values["stance"]
     return [
         f"settings: {own if own.is_file() else 'the defaults (no opentide.toml here)'}",

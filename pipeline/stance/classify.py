@@ -18,6 +18,7 @@ on those whose encoder figures the caller already has; it runs in ``precision`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -31,6 +32,15 @@ CODE_VERSION = "4"
 def stage_version(head: Head) -> str:
     """Changes whenever the classifier code or the head file changes, so the runner re-runs stance."""
     return f"stance-{CODE_VERSION}-{head.target.name}-{head.sha256[:12]}"
+
+
+_STAGE_VERSION = re.compile(r"^stance-[^-]+-(.+)-[0-9a-f]{12}(?:[-+].*)?$")  # stage_version, and what the runner adds
+
+
+def stage_target(version: str) -> str | None:
+    """The target a stored stance version was classified for (None for a string ``stage_version`` did not write)."""
+    found = _STAGE_VERSION.match(version)
+    return found.group(1) if found else None
 
 
 def classify(
