@@ -88,23 +88,28 @@ def _handle(
     unchanged = sha == task.last_sha256
     if what in ("feed", "sitemap"):  # read even when unchanged: re-checking a listing re-checks what it lists
         return _listing(task, "unchanged" if unchanged else "listing", resp, sha, what, body)
-    if unchanged:
-        return Outcome(task, "unchanged", response=resp, raw_sha256=sha, what=what)
+    links = _links(body, resp.final_url) if task.discover and what == "html" else []
+    if unchanged:  # an unchanged hub page still leads to its links, which may have changed
+        return Outcome(task, "unchanged", response=resp, raw_sha256=sha, what=what, children=links)
     meta: dict[str, Any] = {"source": task.source, "kind": task.kind, "raw_sha256": sha}
     doc = extract(body, content_type=resp.content_type, charset=resp.charset, url=task.url,
                   min_chars=min_chars, languages=languages, published=task.published, **meta)  # fmt: skip
-    links = _links(body, resp.final_url) if task.discover and what == "html" else []
     return Outcome(task, "document", resp, sha, what, document=doc, children=links)
 
 
 def _not_modified(task: Task, resp: Response, *, raw_dir: Path, max_bytes: int) -> Outcome:
-    """A 304. A feed or sitemap is read again from its archived snapshot, so that re-checking it re-checks the
-    pages it lists; a snapshot that is gone or no longer parses only costs those children."""
+    """A 304. A feed or sitemap (or a page whose links are followed) is read again from its archived snapshot,
+    so that re-checking it re-checks the pages it lists; a snapshot that is gone or no longer parses only costs
+    those children."""
     out = Outcome(task, "not_modified", response=resp)
     if task.last_sha256 is None:
         return out
     try:
-        if sniff("", load_head(raw_dir, task.last_sha256)) not in ("feed", "sitemap", "gzip"):
+        head = sniff("", load_head(raw_dir, task.last_sha256))
+        if head == "html" and task.discover:
+            links = _links(load_raw(raw_dir, task.last_sha256), resp.final_url)
+            return Outcome(task, "not_modified", resp, task.last_sha256, "html", children=links)
+        if head not in ("feed", "sitemap", "gzip"):
             return out
         what, body = _classify("", load_raw(raw_dir, task.last_sha256), max_bytes)
         if what not in ("feed", "sitemap"):

@@ -114,6 +114,28 @@ def test_link_discovery_stays_on_host_and_within_limits(
     assert all(d.kind == "statement" and d.source == "wh" for d in store.iter_documents())
 
 
+@pytest.mark.parametrize("hub_headers", [{}, {"ETag": '"fixed"'}], ids=["304", "200-unchanged"])
+def test_an_unchanged_hub_still_leads_to_its_changed_links(
+    site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any],
+    hub_headers: dict[str, str],
+) -> None:  # fmt: skip
+    pages = pages_from_shared(shared, 3)
+    links = "".join(f'<li><a href="/news/{slug}">{m["title"]}</a></li>' for slug, m, _ in pages)
+    for slug, _, page in pages:
+        site.add(f"/news/{slug}", page)
+    hub = site.add("/hub", pages[0][2].replace("</article>", f"<ul>{links}</ul></article>"), headers=hub_headers)
+    settings, raw = {**fast_settings, "discover_links": True, "max_depth": 1}, tmp_path / "r"
+    assert collect(store, urls=[hub], settings=settings, raw_dir=raw, progress=False).new == 3  # hub = page 0
+    slug, _, page = pages[1]
+    edited = page.replace("</article>", "<p>A correction was appended to this statement.</p></article>")
+    site.add(f"/news/{slug}", edited)
+    again = collect(store, urls=[hub], settings=settings, raw_dir=raw, progress=False)
+    assert (again.updated, again.failed) == (1, 0)  # the hub unchanged, the edited page it links to read again
+    assert (again.not_modified, again.unchanged) == ((3, 0) if not hub_headers else (2, 1))
+    doc = store.get_document(store.doc_for_location(site.url(f"/news/{slug}")) or "")
+    assert doc is not None and "A correction was appended" in doc.text
+
+
 @pytest.mark.parametrize("threshold", [0.8])
 def test_syndicated_copy_shares_a_story_id(
     site: TestSite, store: Store, shared: Path, tmp_path: Path, fast_settings: dict[str, Any], threshold: float
