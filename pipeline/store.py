@@ -47,6 +47,17 @@ def _refresh_metadata(cur: sqlite3.Cursor, row: sqlite3.Row, doc: Document, stam
     return True
 
 
+def _retire_orphan(cur: sqlite3.Cursor, doc_id: str) -> bool:
+    """Delete document ``doc_id`` and its annotations when no location holds it any more."""
+    if cur.execute("SELECT 1 FROM locations WHERE doc_id=? LIMIT 1", (doc_id,)).fetchone() is not None:
+        return False
+    for table in (*ANNOTATION_TABLES, "stage_runs"):
+        cur.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))  # noqa: S608
+    cur.execute("UPDATE fetches SET doc_id=NULL WHERE doc_id=?", (doc_id,))
+    cur.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+    return True
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
@@ -165,13 +176,36 @@ class Store:
             else:
                 self._write_doc(cur, doc, stamp, update=False)
                 status, target = "new", doc.doc_id
+            before = cur.execute("SELECT doc_id FROM locations WHERE location=?", (location,)).fetchone()
             cur.execute(
                 "INSERT INTO locations(location, doc_id, first_seen) VALUES (?,?,?) "
                 "ON CONFLICT(location) DO UPDATE SET doc_id=excluded.doc_id",
                 (location, target, stamp),
             )
             cur.execute("DELETE FROM rejections WHERE location=?", (location,))
+            if before is not None and before["doc_id"] != target and _retire_orphan(cur, before["doc_id"]):
+                status = "updated"  # the file's old text is replaced, not kept beside the new one
         return AddResult(status, target)
+
+    def forget_locations(self, locations: Iterable[str]) -> int:
+        """Drop ``locations`` (files that are gone); a document no other location holds goes with its
+        annotations. Returns how many documents went."""
+        gone = 0
+        with self.transaction() as cur:
+            for location in locations:
+                row = cur.execute("SELECT doc_id FROM locations WHERE location=?", (location,)).fetchone()
+                if row is None:
+                    continue
+                cur.execute("DELETE FROM locations WHERE location=?", (location,))
+                gone += _retire_orphan(cur, row["doc_id"])
+        return gone
+
+    def locations_under(self, folder: str) -> list[str]:
+        """The stored file locations inside ``folder`` (an absolute path)."""
+        prefix = folder.rstrip("/") + "/"
+        rows = self.conn.execute("SELECT location FROM locations WHERE substr(location, 1, ?) = ?",
+                                 (len(prefix), prefix)).fetchall()  # fmt: skip
+        return [r["location"] for r in rows]
 
     def _write_doc(self, cur: sqlite3.Cursor, doc: Document, stamp: str, *, update: bool) -> None:
         row = {c: getattr(doc, c) for c in _DOC_COLUMNS}

@@ -50,6 +50,12 @@ def ingest(
     if report.other_types:
         types = ", ".join(f"{n} {suffix}" for suffix, n in report.other_types.most_common())
         lines.append(f"  not read: {types} (readable: {', '.join(sorted(SUFFIXES))})")
+        lines += [f"    {name}" for name in report.other_files[:5]]
+        if len(report.other_files) > 5:
+            lines.append(f"    ... and {len(report.other_files) - 5} more")
+    if report.gone:
+        lines.append(f"  gone: {len(report.gone)} stored files are no longer in the folders; "
+                     f"{report.counts['removed']} documents left the corpus with their results")  # fmt: skip
     if not report.files and not report.rejected:
         lines.append(f"  no readable file in {', '.join(map(str, paths))}")
     lines += [f"  rejected: {reason}" for _, reason in report.rejected[:20]]

@@ -59,11 +59,13 @@ class Item:
     code: str = "rejected"
 
 
-def iter_files(paths: list[Path], skipped: Counter[str] | None = None) -> Iterator[Path]:
+def iter_files(
+    paths: list[Path], skipped: Counter[str] | None = None, skipped_names: list[str] | None = None
+) -> Iterator[Path]:
     """Files under ``paths`` with a known suffix (folders recursively, hidden entries and a folder's README or
     LICENSE skipped; a file given by name is always read), sorted.
 
-    ``skipped`` counts, by suffix, the files of other types that folders hold."""
+    ``skipped`` counts, by suffix, the files of other types that folders hold; ``skipped_names`` lists them."""
     for path in paths:
         if path.is_dir():
             for p in sorted(path.rglob("*")):
@@ -77,6 +79,8 @@ def iter_files(paths: list[Path], skipped: Counter[str] | None = None) -> Iterat
                     yield p
                 elif skipped is not None and not is_manifest(p):  # manifests are read, as sidecars
                     skipped[p.suffix.lower() or "(none)"] += 1
+                    if skipped_names is not None:
+                        skipped_names.append(str(p))
         else:
             yield path
 

@@ -24,6 +24,8 @@ class IngestReport:
     doc_ids: list[str] = field(default_factory=list)
     files: int = 0  # files read
     other_types: Counter[str] = field(default_factory=Counter)  # files in the folders of no known type, by suffix
+    other_files: list[str] = field(default_factory=list)  # those files
+    gone: list[str] = field(default_factory=list)  # stored files of the folders that no longer exist
 
     @property
     def ok(self) -> bool:
@@ -58,11 +60,13 @@ def ingest_paths(
     present = [p for p in paths if p.exists()]
     for p in present:
         store.clear_rejection(str(p.resolve()), code="missing")
-    files = list(iter_files(present, skipped=report.other_types))
+    files = list(iter_files(present, skipped=report.other_types, skipped_names=report.other_files))
     report.files = len(files)
     reader = Reader(options, listed=find_manifests(present))
+    read: set[str] = set()
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress or None, leave=False):
         for item in reader.read(path):
+            read.add(item.location)
             if item.doc is None:
                 reason = item.reason or "rejected"
                 store.reject(item.location, reason, code=item.code, run_id=run_id)
@@ -73,4 +77,15 @@ def ingest_paths(
             result = store.add_document(item.doc, location=item.location)
             report.counts[result.status] += 1
             report.doc_ids.append(result.doc_id)
+    _forget_gone(store, [p for p in present if p.is_dir()], read, report)
     return report
+
+
+def _forget_gone(store: Store, folders: list[Path], read: set[str], report: IngestReport) -> None:
+    """Files (or .jsonl lines) stored from these folders that are no longer there leave the corpus; a file that
+    is still there but now rejected keeps its stored document."""
+    for folder in folders:
+        report.gone += [loc for loc in store.locations_under(str(folder.resolve())) if loc not in read]
+    if report.gone:
+        report.counts["removed"] += store.forget_locations(report.gone)
+        logger.info("%d stored files are gone from %s", len(report.gone), ", ".join(map(str, folders)))

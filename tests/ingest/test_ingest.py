@@ -290,3 +290,32 @@ def test_a_folders_readme_and_licence_are_not_documents(tmp_path: Path) -> None:
         again = ingest_paths(store, [tmp_path / "README.md"], options=OPTS, progress=False)  # named: read
     assert report.counts["new"] == 1 and report.other_types["README/LICENSE"] == 3
     assert again.counts["new"] == 1
+
+
+def test_an_edited_file_replaces_its_document_and_a_deleted_one_leaves(shared: Path, tmp_path: Path) -> None:
+    text = (shared / SEED).read_text(encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    kept, edited, deleted, broken = (folder / f"{n}.txt" for n in ("kept", "edited", "deleted", "broken"))
+    for n, f in enumerate((kept, edited, deleted, broken)):
+        f.write_text(f"Document {n}.\n\n{text}", encoding="utf-8")
+    (folder / "lines.jsonl").write_text("".join(json.dumps({"text": f"Line {n}. {text}"}) + "\n" for n in range(2)),
+                                        encoding="utf-8")  # fmt: skip
+    with Store(tmp_path / "s.sqlite") as store:
+        assert ingest_paths(store, [folder], options=OPTS, progress=False).counts["new"] == 6
+        old = store.doc_for_location(str(edited.resolve()))
+        assert old is not None
+        store.write_stage("sentences", "1", {old: {"sentences": [{"sent_idx": 0, "start": 0, "end": 4, "text": "x"}]}})
+        edited.write_text(f"Document 1, corrected.\n\n{text}", encoding="utf-8")
+        deleted.unlink()
+        broken.write_text("", encoding="utf-8")  # now rejected: its stored document stays
+        (folder / "lines.jsonl").write_text(json.dumps({"text": f"Line 0. {text}"}) + "\n", encoding="utf-8")
+        report = ingest_paths(store, [folder], options=OPTS, progress=False)
+        assert (report.counts["updated"], report.counts["removed"], len(report.rejected)) == (1, 2, 1)
+        assert sorted(Path(g).name for g in report.gone) == ["deleted.txt", "lines.jsonl#L2"]
+        assert store.count("documents") == store.count("locations") == 4  # kept, edited, broken, line 1
+        assert store.query("SELECT 1 FROM sentences WHERE doc_id=?", (old,)) == []  # no result of the old text
+        new = store.get_document(store.doc_for_location(str(edited.resolve())) or "")
+        assert new is not None and "corrected" in new.text
+        again = ingest_paths(store, [folder], options=OPTS, progress=False)
+        assert (again.counts["unchanged"], again.counts["removed"], again.gone) == (3, 0, [])
