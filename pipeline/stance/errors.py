@@ -27,6 +27,19 @@ E_HEAD_LABELS = (
     "The head {path} was trained for the labels {trained}, but the target file says {given}. Retrain it with "
     "`python -m pipeline.stance.train --target {target}`."
 )
+E_HEAD_TARGET = (
+    "The head {path} was trained for the target '{trained}', not '{given}' (a copied folder keeps the old head). "
+    "Train this one with `python -m pipeline.stance.train --target {target}`."
+)
+E_ENCODER_TARGET = (
+    "The fine-tuned encoder {path} was tuned for the target '{trained}', not '{given}'. Train this target with "
+    "its encoder (`python -m pipeline.stance.train --target {target}`, without --no-tune), or delete the [tuning] "
+    "table from its target.toml to use the head alone."
+)
+W_TRAINING_CHANGED = (
+    "The training files of target '{target}' changed since its head was trained ({files}); the old head is used. "
+    "Retrain it with `python -m pipeline.stance.train --target {arg}`."
+)
 E_HEAD_FORMAT = "{path} is not a stance head of format {expected} (found {found!r}). Retrain it."
 E_HEAD_EMBEDDING = (
     "The head {path} was trained on '{trained}' embeddings but the embedder is '{given}'. "

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from pipeline.stance.errors import E_HEAD_FORMAT, E_HEAD_LABELS, E_HEAD_MISSING, HeadError
+from pipeline.stance.errors import (
+    E_ENCODER_TARGET,
+    E_HEAD_FORMAT,
+    E_HEAD_LABELS,
+    E_HEAD_MISSING,
+    E_HEAD_TARGET,
+    W_TRAINING_CHANGED,
+    HeadError,
+)
 from pipeline.stance.model import FORMAT, StanceHead
 from pipeline.stance.target import TARGETS_DIR, Target, load_target
 
@@ -99,11 +107,15 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
     if path is None and set(trained) != {*tgt.stance_labels, *tgt.frame_labels}:
         given, had = ", ".join((*tgt.stance_labels, *tgt.frame_labels)), ", ".join(trained)
         raise HeadError(E_HEAD_LABELS.format(path=file, trained=had, given=given, target=_train_arg(tgt)))
+    meta = data.get("meta", {})
+    if path is None:
+        _check_provenance(tgt, file, meta)
     tuned = None
     if path is None and tgt.tuned_path is not None:
         tuned_file = tgt.tuned_path
         if not tuned_file.is_file():
             raise HeadError(E_HEAD_MISSING.format(target=_train_arg(tgt), path=tuned_file))
+        check_encoder_target(tgt, tuned_file)
         from pipeline.embed import default_model_path
         from pipeline.stance.ensemble import TunedEnsemble
 
@@ -111,4 +123,32 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
         if "weight" in tgt.tuning:  # the mixing weight is a setting of the target, not of the trained file
             tuned.config = replace(tuned.config, weight=float(tgt.tuning["weight"]))
     sha = target_sha256(tgt, raw) if path is None else hashlib.sha256(raw).hexdigest()
-    return Head(StanceHead.from_dict(data["head"]), tgt, data.get("meta", {}), sha, tuned)
+    return Head(StanceHead.from_dict(data["head"]), tgt, meta, sha, tuned)
+
+
+def training_file_hashes(tgt: Target) -> dict[str, str]:
+    """SHA-256 (first 16 hex digits) of each of the target's training files that exists, by file name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in tgt.training_paths if p.is_file()}
+
+
+def _check_provenance(tgt: Target, file: Path, meta: dict) -> None:
+    """A head trained for another target is refused; one older than its training files is used, with a warning."""
+    trained = meta.get("target")
+    if trained and trained != tgt.name:
+        raise HeadError(E_HEAD_TARGET.format(path=file, trained=trained, given=tgt.name, target=_train_arg(tgt)))
+    recorded = meta.get("training_files")
+    if recorded:
+        now = training_file_hashes(tgt)
+        changed = sorted(n for n in {*recorded, *now} if recorded.get(n) != now.get(n))
+        if changed:
+            logger.warning(W_TRAINING_CHANGED.format(target=tgt.name, files=", ".join(changed), arg=_train_arg(tgt)))
+
+
+def check_encoder_target(tgt: Target, tuned_file: Path) -> None:
+    """Refuse a fine-tuned encoder file tuned for another target (a copied folder keeps the old one)."""
+    from pipeline.stance.tuned import read_metadata
+
+    trained = read_metadata(tuned_file)[1].get("target")
+    if trained and trained != tgt.name:
+        raise HeadError(E_ENCODER_TARGET.format(path=tuned_file, trained=trained, given=tgt.name,
+                                                target=_train_arg(tgt)))  # fmt: skip

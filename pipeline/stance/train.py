@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING
 
 import sklearn
 
+from pipeline.errors import OpentideError
 from pipeline.stance.classify import CODE_VERSION
 from pipeline.stance.data import Example, examples_hash, load_examples
 from pipeline.stance.errors import E_NO_TRAINING, TrainingDataError
 from pipeline.stance.features import target_patterns
-from pipeline.stance.io import Encoder, Head, save_head
+from pipeline.stance.io import Encoder, Head, check_encoder_target, save_head, training_file_hashes
 from pipeline.stance.model import StanceHead
 from pipeline.stance.target import Target, load_target
 
@@ -77,6 +79,8 @@ def train_target(
     encoder file as it is).
     """
     tgt = target if isinstance(target, Target) else load_target(target)
+    if tgt.tuned_path is not None and not tune and tgt.tuned_path.is_file():
+        check_encoder_target(tgt, tgt.tuned_path)  # a head refitted beside another target's encoder is wrong
     examples = load_examples(tgt, shared=shared, exclude_dev=exclude_dev)
     if not examples:
         raise TrainingDataError(E_NO_TRAINING.format(target=tgt.name, files=", ".join(tgt.training)))
@@ -91,6 +95,7 @@ def train_target(
         "embedding_model": str(embedder.model_id),
         "embedding_model_path": str(getattr(embedder, "model_path", "")),
         "data_hash": examples_hash(examples),
+        "training_files": training_file_hashes(tgt),
         "n_examples": len(examples),
         "stance_counts": dict(Counter(e.stance for e in examples)),
         "frame_counts": dict(Counter(e.frame for e in examples)),
@@ -154,13 +159,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-tune", action="store_true", help="refit only the head, keep the fine-tuned encoder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    head = train_target(
-        args.target,
-        embedder=Embedder(args.embedding_model, cache_dir=args.cache_dir),
-        shared=args.shared,
-        path=args.out,
-        tune=not args.no_tune,
-    )
+    try:
+        head = train_target(
+            args.target,
+            embedder=Embedder(args.embedding_model, cache_dir=args.cache_dir),
+            shared=args.shared,
+            path=args.out,
+            tune=not args.no_tune,
+        )
+    except OpentideError as err:  # a wrong target, missing data: the message says what to do
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(
         f"trained {head.target.name}: {head.meta['n_examples']} examples {head.meta['stance_counts']} "
         f"-> {args.out or head.target.head_path} (sha256 {head.sha256[:12]})"

@@ -63,3 +63,32 @@ def test_a_head_refitted_beside_an_encoder_records_which_encoder(tmp_path, embed
     encoder_meta = read_metadata(src / "encoder.safetensors")[1]
     assert kept == {"encoder_data_hash": encoder_meta["data_hash"]} and len(kept["encoder_data_hash"]) == 16
     assert head.meta["n_examples"] == 160 and (tmp_path / "head.json").is_file()
+
+
+def test_a_copied_head_or_encoder_of_another_target_is_refused(tmp_path) -> None:  # noqa: ANN001
+    """A folder copied from a packaged target and renamed keeps that target's files: using them would label the
+    new narrative with the old model, so both are refused with the command that trains the folder."""
+    folder = tmp_path / "export_controls"
+    folder.mkdir()
+    toml = (TARGETS_DIR / "regulation" / "target.toml").read_text(encoding="utf-8")
+    (folder / "target.toml").write_text(toml.replace('name = "regulation"', 'name = "export_controls"'), "utf-8")
+    shutil.copy(TARGETS_DIR / "regulation" / "head.json", folder)
+    with pytest.raises(HeadError, match=f"trained for the target 'regulation'.*--target {re.escape(str(folder))}"):
+        load_head(folder)
+    toml = (TARGETS_DIR / "openness" / "target.toml").read_text(encoding="utf-8")
+    (folder / "target.toml").write_text(toml.replace('name = "openness"', 'name = "export_controls"'), "utf-8")
+    shutil.copy(TARGETS_DIR / "openness" / "encoder.safetensors", folder)
+    with pytest.raises(HeadError, match="encoder .* was tuned for the target 'openness'"):
+        train_target(folder, embedder=None, tune=False)  # type: ignore[arg-type]  # refused before any fit
+
+
+def test_a_head_older_than_its_training_files_is_used_with_a_warning(tmp_path, caplog) -> None:  # noqa: ANN001
+    src = TARGETS_DIR / "regulation"
+    for name in ("target.toml", "head.json", *load_target("regulation").training):
+        shutil.copy(src / name, tmp_path / name)
+    load_head(tmp_path)
+    assert "changed since" not in caplog.text
+    first = load_target(tmp_path).training_paths[0]
+    first.write_text(first.read_text(encoding="utf-8") + '{"text": "A new row.", "stance": "neutral"}\n', "utf-8")
+    load_head(tmp_path)
+    assert f"changed since its head was trained ({first.name})" in caplog.text
