@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from charset_normalizer import from_bytes
@@ -250,7 +251,8 @@ class Reader:
             path=str(path.resolve()),
             title=_first(fm, "title") or meta.get("title") or _first(ls, "title") or title_from_text(text),
             author=_first(fm, "author", "authors", "source") or meta.get("author") or _first(ls, "author", "authors"),
-            site=_first(fm, *_SITE) or meta.get("sitename") or meta.get("hostname") or _first(ls, *_SITE),
+            site=_first(fm, *_SITE) or meta.get("sitename") or meta.get("hostname") or _first(ls, *_SITE)
+            or (urlsplit(url).hostname if url else None),  # the host, as for a collected page that names no site
             published=published,
             date_source=date_source,
             language=language or None,

@@ -78,14 +78,14 @@ _LAST_FIRST = re.compile(r"^([A-Z][\w'-]+),\s+([A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)
 
 
 def name_forms(who: str) -> list[str]:
-    """A byline or issuer as given, then plain: no trailing "(CSET)", company suffix or leading "The", "Foster,
+    """A byline or issuer as given, then plain: no trailing "(CSET)", company suffix, leading "The" or "www.", "Foster,
     Charles" as "Charles Foster"; then the bracketed short name ("a16z")."""
     name, short = who.strip(), ""
     if bracket := _PAREN.search(name):
         name, short = name[: bracket.start()], bracket.group(1).strip(" \"'“”‘’")
     while (bare := _SUFFIX.sub("", name).strip(" ,")) != name:
         name = bare
-    name = re.sub(r"^the\s+", "", name, flags=re.I)
+    name = re.sub(r"^(the\s+|www\.)", "", name, flags=re.I)  # "www.whitehouse.gov" is whitehouse.gov
     if flipped := _LAST_FIRST.match(name):
         name = f"{flipped[2]} {flipped[1]}"
     return list(dict.fromkeys(n for n in (who.strip(), name, short) if n))

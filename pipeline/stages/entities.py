@@ -51,7 +51,7 @@ _CORP_TAIL = re.compile(r",?\s+(AI|Inc|Corp|Corporation|LLC|Ltd|PBC|Co)\.?$")
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _EVENT = re.compile(r"\b(Summit|Conference|Week|Day|Awards?|Challenge|Expo|Festival)$")
 _CONNECTORS = frozenset(["of", "for", "and", "the", "de", "on", "in", "&", "at"])
-_DEFINED = re.compile(r"\(([A-Z][A-Z&]{1,7})\)")  # "Connected Health Initiative (CHI)"
+_DEFINED = re.compile(r"\([\"'“‘]?([A-Z][A-Z&]{1,7})[\"'”’]?\)")  # "Connected Health Initiative (CHI)", (“NAM”)
 # Same-length clean-up before tokenising: hard line wraps, markdown emphasis and escapes become spaces.
 _ENDS = frozenset('.!?:;"”|')
 _LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*\)")

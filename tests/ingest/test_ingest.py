@@ -319,3 +319,15 @@ def test_an_edited_file_replaces_its_document_and_a_deleted_one_leaves(shared: P
         assert new is not None and "corrected" in new.text
         again = ingest_paths(store, [folder], options=OPTS, progress=False)
         assert (again.counts["unchanged"], again.counts["removed"], again.gone) == (3, 0, [])
+
+
+def test_a_file_with_a_url_but_no_site_name_gets_its_host(shared: Path, tmp_path: Path) -> None:
+    text = (shared / SEED).read_text(encoding="utf-8")
+    page = tmp_path / "page.md"
+    page.write_text(f'---\ntitle: "Open weights"\nurl: "https://www.cnbc.com/2025/01/27/x.html"\n---\n{text}', "utf-8")
+    named = tmp_path / "named.md"
+    named.write_text(f'---\nurl: "https://techcrunch.com/a"\nsite: "TechCrunch"\n---\nOther. {text}', "utf-8")
+    with Store(tmp_path / "s.sqlite") as store:
+        ingest_paths(store, [page, named], options=OPTS, progress=False)
+        sites = {Path(d.path or "").name: d.site for d in store.iter_documents()}
+    assert sites == {"page.md": "www.cnbc.com", "named.md": "TechCrunch"}

@@ -145,6 +145,7 @@ def test_models_and_policies_are_never_speakers(entity_nlp: Language, catalogue:
     ("Uber Technologies, Inc.", ("uber-technologies", "Uber Technologies")),
     ("Foster, Charles", ("charles-foster", "Charles Foster")),
     ("The Future Society", ("future-society", "Future Society")),
+    ("www.whitehouse.gov", ("white-house", "White House")),
 ])
 def test_issuers_resolve_through_their_plain_and_short_names(author: str, expected: tuple[str, str],
                                                              catalogue: Catalogue) -> None:
@@ -155,7 +156,7 @@ def test_issuers_resolve_through_their_plain_and_short_names(author: str, expect
 
 def test_short_names_a_text_defines_are_its_long_names(entity_nlp: Language, catalogue: Catalogue) -> None:
     text = ("The Connected Health Initiative (CHI) welcomes the inquiry. CHI urges NTIA to keep open weights lawful. "
-            "The National Association of Manufacturers (NAM) agrees, and NAM says so.")
+            "The National Association of Manufacturers (“NAM”) agrees, and NAM says so.")
     rows, _ = annotate(entity_nlp(text), catalogue=catalogue)
     by_text = {r["text"]: r["entity_id"] for r in rows}
     assert by_text["CHI"] == by_text["Connected Health Initiative"] == "connected-health-initiative"
