@@ -26,7 +26,7 @@ import numpy as np
 from pipeline.embed import autocast
 from pipeline.stance.io import Head
 
-CODE_VERSION = "4"
+CODE_VERSION = "5"  # 5: a document takes a side only when one of its sentences does
 
 
 def stage_version(head: Head) -> str:

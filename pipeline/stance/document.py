@@ -68,6 +68,11 @@ def label_for(doc_score: float, n_relevant: int, mass: float, rule: DocumentRule
     return mixed
 
 
+def _argued(rows: Sequence[dict], relevant: np.ndarray, label: str) -> bool:
+    """Whether a relevant sentence itself takes the side ``label`` names."""
+    return any(r.get("stance") == label for r, keep in zip(rows, relevant) if keep)
+
+
 def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: DocumentRule | None = None) -> dict:
     """``{"stance", "stance_score", "n_relevant", "evidence": [{sent_idx, text, stance_score}] * <=3}``.
 
@@ -82,6 +87,8 @@ def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: Documen
     rel, score, side = sentence_arrays(rows)
     doc_score, n_relevant, mass = aggregate(rel, score, side, rule)
     label = label_for(doc_score, n_relevant, mass, rule)
+    if label in (pos, neg) and not _argued(rows, rel >= rule.min_relevance, label):
+        label = rule.labels[2]  # a lean from neutral sentences' scores alone is no position: mixed
     strength = rel * side**rule.power * np.abs(score) * (rel >= rule.min_relevance)
     if label in (pos, neg):  # evidence that supports the label
         strength = strength * (np.sign(score) == (1 if label == pos else -1))

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.stance import load_head, save_head
 from pipeline.stance.classify import classify, stage_version
+from pipeline.stance.document import document_stance
 from pipeline.stance.io import Head
 from pipeline.stance.model import StanceHead
 from pipeline.stance.target import load_target
@@ -125,3 +126,13 @@ def test_fit_rejects_mismatched_lengths() -> None:
     texts, X, ys, yf = _data()
     with pytest.raises(ValueError):
         _head().fit(texts[:-1], X, ys[:-1], yf[:-1])
+
+
+def test_a_document_takes_a_side_only_when_one_of_its_sentences_does() -> None:
+    """A lean of neutral sentences' scores (p_open 0.2 against p_closed 0.3) is no closed position: mixed."""
+    leaning = {"relevance": 1.0, "stance": "neutral", "p_open": 0.2, "p_closed": 0.3, "p_neutral": 0.5}
+    argued = {"relevance": 1.0, "stance": "closed", "p_open": 0.1, "p_closed": 0.8, "p_neutral": 0.1}
+    texts = ["s"] * 4
+    assert document_stance([leaning] * 4, texts)["stance"] == "mixed"
+    doc = document_stance([leaning] * 3 + [argued], texts)
+    assert doc["stance"] == "closed" and [e["sent_idx"] for e in doc["evidence"]][0] == 3
