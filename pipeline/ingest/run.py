@@ -83,9 +83,10 @@ def ingest_paths(
 
 def _forget_gone(store: Store, folders: list[Path], read: set[str], report: IngestReport) -> None:
     """Files (or .jsonl lines) stored from these folders that are no longer there leave the corpus; a file that
-    is still there but now rejected keeps its stored document."""
+    is still there but now rejected as a whole keeps its stored documents (its lines too)."""
     for folder in folders:
-        report.gone += [loc for loc in store.locations_under(str(folder.resolve())) if loc not in read]
+        stored = store.locations_under(str(folder.resolve()))
+        report.gone += [loc for loc in stored if loc not in read and loc.rsplit("#L", 1)[0] not in read]
     if report.gone:
         report.counts["removed"] += store.forget_locations(report.gone)
         logger.info("%d stored files are gone from %s", len(report.gone), ", ".join(map(str, folders)))

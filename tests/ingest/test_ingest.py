@@ -319,6 +319,9 @@ def test_an_edited_file_replaces_its_document_and_a_deleted_one_leaves(shared: P
         assert new is not None and "corrected" in new.text
         again = ingest_paths(store, [folder], options=OPTS, progress=False)
         assert (again.counts["unchanged"], again.counts["removed"], again.gone) == (3, 0, [])
+        (folder / "lines.jsonl").write_bytes(b"\x00\x01binary")  # rejected as a whole: its line stays
+        assert ingest_paths(store, [folder], options=OPTS, progress=False).counts["removed"] == 0
+        assert store.count("documents") == 4
 
 
 def test_a_file_with_a_url_but_no_site_name_gets_its_host(shared: Path, tmp_path: Path) -> None:
