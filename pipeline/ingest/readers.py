@@ -26,6 +26,7 @@ from pipeline.errors import E_LANGUAGE, InputRejected
 from pipeline.ingest.dates import find_date
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.manifest import is_manifest
+from pipeline.ingest.markdown import plain_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +204,7 @@ class Reader:
             text = decode(data, name)
             if suffix in {".md", ".markdown"}:
                 fm, text = front_matter(text, name)
+                text = plain_markdown(text)
         listed = self.listed.get(path.resolve(), {})
         return self._document(text, path=path, meta=meta, fm=fm, raw_sha=raw_sha, listed=listed)
 

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.errors import E_SPACY_MODEL, ModelMissing
-from pipeline.stages import attribution, token_regex
+from pipeline.stages import attribution, paragraphs, token_regex
 from pipeline.stages.attribution import words
 from pipeline.stages.catalogue import QUOTES, SPACE, Catalogue, load_catalogue, ruler_patterns, slugify, surface_key
 from pipeline.timelines import parse_dates
@@ -108,6 +108,8 @@ def build_nlp(
     infixes = list(nlp.Defaults.infixes or []) + list(_INFIXES)
     nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer  # type: ignore[union-attr]
     nlp.tokenizer = _PreparingTokenizer(nlp.tokenizer)
+    if "parser" in nlp.pipe_names:  # sentences start at paragraph breaks and list items (paragraphs.py)
+        nlp.add_pipe(paragraphs.NAME, before="parser")
     early, late = ruler_patterns(catalogue or load_catalogue())
     before = "ner" if "ner" in nlp.pipe_names else None
     nlp.add_pipe("entity_ruler", name="domain_ruler", config={"phrase_matcher_attr": "ORTH"}, before=before)

@@ -334,3 +334,16 @@ def test_a_file_with_a_url_but_no_site_name_gets_its_host(shared: Path, tmp_path
         ingest_paths(store, [page, named], options=OPTS, progress=False)
         sites = {Path(d.path or "").name: d.site for d in store.iter_documents()}
     assert sites == {"page.md": "www.cnbc.com", "named.md": "TechCrunch"}
+
+
+def test_markdown_markup_leaves_the_text_and_headings_are_paragraphs(shared: Path, tmp_path: Path) -> None:
+    text = (shared / SEED).read_text(encoding="utf-8")
+    page = tmp_path / "post.md"
+    page.write_text("---\ntitle: \"Chips\"\n---\n# America's lost lead\nOn benchmarks, "
+                    "[Chinese models](https://x.org/a_(b)) lead.<!-- ad -->\n\n![chart](c.png)Exports        to China "
+                    "<u>fell</u>. **Bold** claim.\n\n" + text, encoding="utf-8")  # fmt: skip
+    with Store(tmp_path / "s.sqlite") as store:
+        ingest_paths(store, [page], options=OPTS, progress=False)
+        (doc,) = store.iter_documents()
+    assert doc.text.startswith("America's lost lead\n\nOn benchmarks, Chinese models lead.\n\n"
+                               "Exports to China fell. Bold claim.\n\n")  # fmt: skip

@@ -220,3 +220,16 @@ def test_gold_set_floors(entity_nlp: Language, catalogue: Catalogue, shared: Pat
     assert result["attribution_sentences"] >= 40
     assert result["precision"] >= 0.90 and result["recall"] >= 0.90
     assert result["attribution_accuracy"] >= 0.75
+
+
+def test_sentences_start_at_paragraphs_and_list_items_but_not_at_wrapped_lines(entity_nlp: Language) -> None:
+    text = ("Open models and the law\n\nThe order directs agencies to act. It sets three duties:\n"
+            "(i) report on dual-use foundation models;\n(ii) assess widely available weights;\n"
+            "- a bullet on licensing\n- a bullet on audits\n\nThe comment argues that open weights\n"
+            "help researchers audit models.")
+    assert [s.text.strip() for s in entity_nlp(text).sents] == [
+        "Open models and the law", "The order directs agencies to act.", "It sets three duties:",
+        "(i) report on dual-use foundation models;", "(ii) assess widely available weights;",
+        "- a bullet on licensing", "- a bullet on audits",
+        "The comment argues that open weights\nhelp researchers audit models.",
+    ]
