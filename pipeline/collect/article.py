@@ -85,12 +85,24 @@ def _readability(tree: HtmlElement, url: str | None) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_STOPLISTS = ("English", "French", "Spanish", "German", "Portuguese", "Italian", "Dutch")
+
+
+def _stoplist(tree: HtmlElement) -> frozenset[str]:
+    """jusText's stoplist for the page's language: the one whose words are most frequent in its text."""
+    import justext
+
+    words = [w.lower() for w in _tokens(tree.text_content()[:50_000])]
+    lists = [justext.get_stoplist(lang) for lang in _STOPLISTS]
+    return max(lists, key=lambda stop: sum(w in stop for w in words))
+
+
 def _justext(tree: HtmlElement, url: str | None) -> str:
     import justext
 
     try:
         html = etree.tostring(tree, encoding="utf-8")
-        paras = justext.justext(html, justext.get_stoplist("English"), encoding="utf-8")
+        paras = justext.justext(html, _stoplist(tree), encoding="utf-8")
     except Exception as err:  # noqa: BLE001 - jusText fails on some trees; it is one voter of five
         logger.debug("justext failed on %s: %s", url, err)
         return ""
@@ -154,30 +166,63 @@ def consensus(candidates: dict[str, str]) -> str:
 
 
 def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
-    """Keep the recall run's lines that a majority of the other extractions contain, minus title and tail."""
+    """Keep the recall run's lines that a majority of the other extractions contain, minus title and tail.
+
+    Outside the core (the first to the last line that readability or jusText also found), a line needs one of
+    those two as well: there the trafilatura runs agree among themselves on footers and signatures."""
     base = candidates.get("recall") or candidates.get("balanced") or ""
-    voters = [_Voter(text) for name, text in candidates.items() if text.strip() and name != "recall"]
+    voters = {name: _Voter(text) for name, text in candidates.items() if text.strip() and name != "recall"}
     if len(voters) < 2:
         return candidates.get("balanced") or base
     need = (len(voters) + 1) // 2  # a majority of the other extractors (the recall run votes for itself)
+    others = [voters[name] for name in ("readability", "justext") if name in voters]
+    lines = base.split("\n")
+    seconded = [bool(_tokens(line)) and any(v.contains(_tokens(line)) for v in others) for line in lines]
+    core = [i for i, ok in enumerate(seconded) if ok]
     kept = []
-    for line in base.split("\n"):
+    for i, line in enumerate(lines):
         tokens = _tokens(line)
         if not tokens or (len(line) < 80 and _FURNITURE.match(line.strip())):
             continue
-        if sum(voter.contains(tokens) for voter in voters) >= need:
+        if others and core and not seconded[i] and not core[0] <= i <= core[-1]:
+            continue
+        if sum(voter.contains(tokens) for voter in voters.values()) >= need:
             kept.append(line)
-    text = "\n".join(kept)
+    text = "\n".join(_without_repeated_runs(kept))
     # Too little kept means the extractors disagree on where the article is: take the most agreed-on whole.
     if len(text) < MIN_SHARE * statistics.median(len(t) for t in candidates.values() if t.strip()):
         text = consensus(candidates)
     return trim(text, titles=titles)
 
 
+def _without_repeated_runs(lines: list[str], run: int = 4, min_words: int = 10) -> list[str]:
+    """Drop a run of ``run`` or more lines that repeats, line for line, lines kept before it (a block an extractor
+    emitted twice). Single repeated lines, such as code or table cells, stay."""
+    keys = [" ".join(_tokens(line)).lower() for line in lines]
+    out, i = [], 0
+    while i < len(lines):
+        for j in range(i - run + 1):
+            n = 0
+            while i + n < len(lines) and j + n < i and keys[j + n] and keys[j + n] == keys[i + n]:
+                n += 1
+            if n >= run and sum(len(k.split()) for k in keys[i : i + n]) >= min_words:
+                i += n
+                break
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
 def trim(text: str, *, titles: Iterable[str] = ()) -> str:
     """Drop leading title and byline lines, and everything from a late "related / comments" heading."""
     lines = text.split("\n")
     known = [" ".join(_tokens(t)).lower() for t in titles]
+    words = [set(t.split()) for t in known]
+    for _ in range(3):  # a headline split over short lines, or worded unlike the <title>: its words are a title's
+        first = {w.lower() for w in _tokens(lines[0])}
+        if len(lines) > 1 and len(lines[0]) < 100 and len(first) >= 2 and any(first <= w for w in words):
+            lines.pop(0)
     while len(lines) > 1:
         head = " ".join(_tokens(lines[0])).lower()
         if not head or not any(head == t or (len(head) > 15 and head in t) for t in known):

@@ -59,3 +59,30 @@ def test_article_text_leaves_out_the_h1_title_of_a_page() -> None:
     text = article_text(tree) or ""
     assert text.startswith(BODY[0])
     assert "Committee backs open weights" not in text
+
+
+def test_vote_drops_trafilatura_only_lines_outside_the_article_and_a_block_given_twice() -> None:
+    steps = [f"Step {n}: download the weights, check the licence and run the model card's evaluation." for n in "1234"]
+    footer = "Powered by Tumblr | Minecraft News | Theme by Example Studio, all rights reserved"
+    body = [f"{line[:-1]}, said speaker {n}." for n in range(4) for line in BODY]
+    recall = "\n".join([*body, *steps, *steps, footer])
+    article = "\n".join([*body, *steps])
+    cands = {"recall": recall, "balanced": recall, "precision": recall, "readability": article, "justext": article}
+    assert vote(cands) == article  # the footer had only the trafilatura runs' votes, the list came twice
+    code = "\n".join([BODY[0], "return x", BODY[1], "return x", BODY[2]])  # a single repeated line stays
+    assert vote({n: code for n in ("recall", "balanced", "precision", "readability", "justext")}) == code
+
+
+def test_a_headline_split_over_lines_is_trimmed_by_its_words() -> None:
+    text = "\n".join(["Committee backs", "open weights, at last", *BODY])
+    assert trim(text, titles=["At last, the committee backs open weights - Daily Wire"]) == "\n".join(BODY)
+
+
+def test_justext_reads_a_french_page_with_the_french_stoplist() -> None:
+    para = ("Le comité a approuvé la publication des poids du modèle après un long débat, et les membres ont dit "
+            "que cette décision permettrait aux petits laboratoires de vérifier les systèmes des grandes entreprises.")
+    tree = lxml.html.fromstring(f"<html><body><nav><a href='/'>Accueil</a></nav><p>{para}</p><p>{para}</p>"
+                                "</body></html>")  # fmt: skip
+    from pipeline.collect.article import EXTRACTORS
+
+    assert para in EXTRACTORS["justext"](tree, None)
