@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EVENTS_PATH = Path(__file__).with_name("data") / "events.toml"
+EVENTS_PATH = Path(__file__).with_name("targets") / "openness" / "events.toml"  # the packaged target's
 COLOURS = {"open": "#1b7837", "closed": "#b2182b", "neutral": "#888888", "endorse": "#d6604d", "rebut": "#4393c3"}
 
 
@@ -59,6 +59,14 @@ class Wording:
         return cls.of(stance_target(load_settings(workspace)))
 
 
+def events_for_workspace(workspace: str | Path) -> list[Event]:
+    """The events for the workspace's ``[stance] target`` (see :func:`load_events`)."""
+    from pipeline.export import stance_target
+    from pipeline.settings import load_settings
+
+    return load_events(workspace, stance_target(load_settings(workspace)).folder)
+
+
 @dataclass(frozen=True)
 class Event:
     date: dt.date
@@ -66,11 +74,14 @@ class Event:
     note: str = ""
 
 
-def load_events(workspace: str | Path | None = None) -> list[Event]:
-    """Events from ``<workspace>/events.toml`` when present, else the packaged ``pipeline/data/events.toml``."""
-    path = Path(workspace) / "events.toml" if workspace is not None else EVENTS_PATH
-    if not path.is_file():
-        path = EVENTS_PATH
+def load_events(workspace: str | Path | None = None, target_folder: str | Path | None = None) -> list[Event]:
+    """Events from ``<workspace>/events.toml``, else from the stance target's folder (none when it holds no
+    ``events.toml``: another narrative's timeline gets no openness events); with neither given, the packaged
+    openness events."""
+    places = [Path(p) / "events.toml" for p in (workspace, target_folder) if p is not None]
+    path = next((p for p in places if p.is_file()), None if target_folder is not None else EVENTS_PATH)
+    if path is None or not path.is_file():
+        return []
     with path.open("rb") as fh:
         rows = tomllib.load(fh).get("events", [])
     events = [Event(dt.date.fromisoformat(str(r["date"])[:10]), str(r["label"]), str(r.get("note", "")))

@@ -94,6 +94,9 @@ def test_events_default_dates_and_workspace_override(tmp_path: Path) -> None:
                       "NTIA open-weights report": "2024-07-30", "DeepSeek-R1": "2025-01-20",
                       "AI Action Plan": "2025-07-23", "gpt-oss": "2025-08-05"}
     assert len(load_events(tmp_path)) == 6  # no workspace file: the packaged list
+    targets = Path(__file__).resolve().parents[1] / "pipeline" / "targets"
+    assert len(load_events(tmp_path, targets / "openness")) == 6  # the openness target's own events
+    assert load_events(tmp_path, targets / "regulation") == []  # another narrative: no openness events
     (tmp_path / "events.toml").write_text('[[events]]\ndate = 2024-06-01\nlabel = "Ours"\n', encoding="utf-8")
     assert [(e.label, str(e.date)) for e in load_events(tmp_path)] == [("Ours", "2024-06-01")]
 
