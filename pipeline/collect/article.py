@@ -12,6 +12,7 @@ article-body ground truths leave them out.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 import statistics
@@ -52,6 +53,7 @@ _BYLINE = re.compile(
     re.I,
 )
 WHOLE = ("precision", "balanced", "recall", "readability")  # extractors whose whole text may stand alone
+_SECONDS = frozenset(("readability", "justext"))  # the voters that are not trafilatura runs
 
 
 Extractor = Callable[[HtmlElement, str | None], str]
@@ -88,13 +90,18 @@ def _readability(tree: HtmlElement, url: str | None) -> str:
 _STOPLISTS = ("English", "French", "Spanish", "German", "Portuguese", "Italian", "Dutch")
 
 
-def _stoplist(tree: HtmlElement) -> frozenset[str]:
-    """jusText's stoplist for the page's language: the one whose words are most frequent in its text."""
+@functools.cache
+def _stoplists() -> tuple[frozenset[str], ...]:
+    """jusText's stoplists of ``_STOPLISTS``, read from its package files once."""
     import justext
 
+    return tuple(justext.get_stoplist(lang) for lang in _STOPLISTS)
+
+
+def _stoplist(tree: HtmlElement) -> frozenset[str]:
+    """jusText's stoplist for the page's language: the one whose words are most frequent in its text."""
     words = [w.lower() for w in _tokens(tree.text_content()[:50_000])]
-    lists = [justext.get_stoplist(lang) for lang in _STOPLISTS]
-    return max(lists, key=lambda stop: sum(w in stop for w in words))
+    return max(_stoplists(), key=lambda stop: sum(w in stop for w in words))
 
 
 def _justext(tree: HtmlElement, url: str | None) -> str:
@@ -175,18 +182,19 @@ def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
     if len(voters) < 2:
         return candidates.get("balanced") or base
     need = (len(voters) + 1) // 2  # a majority of the other extractors (the recall run votes for itself)
-    others = [voters[name] for name in ("readability", "justext") if name in voters]
     lines = base.split("\n")
-    seconded = [bool(_tokens(line)) and any(v.contains(_tokens(line)) for v in others) for line in lines]
+    tokens = [_tokens(line) for line in lines]
+    support = [{name for name, voter in voters.items() if toks and voter.contains(toks)} for toks in tokens]
+    seconded = [bool(found & _SECONDS) for found in support]
     core = [i for i, ok in enumerate(seconded) if ok]
+    outside = bool(_SECONDS & voters.keys()) and bool(core)  # without those voters there is no core to be outside
     kept = []
     for i, line in enumerate(lines):
-        tokens = _tokens(line)
-        if not tokens or (len(line) < 80 and _FURNITURE.match(line.strip())):
+        if not tokens[i] or (len(line) < 80 and _FURNITURE.match(line.strip())):
             continue
-        if others and core and not seconded[i] and not core[0] <= i <= core[-1]:
+        if outside and not seconded[i] and not core[0] <= i <= core[-1]:
             continue
-        if sum(voter.contains(tokens) for voter in voters.values()) >= need:
+        if len(support[i]) >= need:
             kept.append(line)
     text = "\n".join(_without_repeated_runs(kept))
     # Too little kept means the extractors disagree on where the article is: take the most agreed-on whole.
