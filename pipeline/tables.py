@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import shifts, timelines
-from pipeline.stages import entities
+from pipeline.stages import entity_tables
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def analysis_tables(
     stance = on_axis(sents[["doc_id", "sent_idx", "relevance", "stance", "stance_score", "frame"]], labels, frames)
     speakers = store.frame("SELECT doc_id, sent_idx, speaker_id, speaker FROM speakers")
     opts: dict[str, Any] = {"freq": freq, "dedupe": dedupe, "relevance_threshold": relevance_threshold}
-    out = entities.entity_tables(store.frame("SELECT * FROM entities"), docs)
+    out = entity_tables.entity_tables(store.frame("SELECT * FROM entities"), docs)
     out["stance_timeline"] = timelines.stance_timeline(docs, stance, speakers, **opts)
     out["narrative_timeline"] = timelines.narrative_timeline(docs, stance, speakers, **opts)
     out["actor_stance"] = timelines.actor_stance(docs, stance, speakers, **opts)

@@ -13,7 +13,9 @@ from spacy.language import Language
 from pipeline.errors import ModelMissing
 from pipeline.stages.attribution import default_speaker
 from pipeline.stages.catalogue import Catalogue, load_catalogue, ruler_patterns
-from pipeline.stages.entities import acronyms, annotate, build_nlp, canonicalise, entity_tables, prepare_text
+from pipeline.stages.entities import annotate, build_nlp, prepare_text
+from pipeline.stages.entity_names import acronyms, canonicalise
+from pipeline.stages.entity_tables import entity_tables
 
 REPO = Path(__file__).resolve().parents[2]
 
