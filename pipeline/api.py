@@ -26,7 +26,8 @@ REQUIRED = ("documents", "sentences", "stance_timeline", "narrative_timeline", "
             "shifts", "actor_stance")
 OPTIONAL = ("entities", "entity_mentions_monthly", "entity_edges")
 _TEXT_COLUMNS = {"doc_id", "story_id", "entity_id", "actor_id", "driving_docs",
-                 "period", "published", "first_seen", "last_seen", "speaker", "group", "site", "kind"}
+                 "period", "published", "first_seen", "last_seen", "speaker", "group", "site", "kind",
+                 "evidence_sent_idx"}
 
 E_RESULTS_MISSING = (
     "No {name} in {outputs}. Run `opentide run --workspace {workspace}` (or `opentide analyze` then "
@@ -74,7 +75,7 @@ def csv_columns() -> dict[str, list[str]]:
             current = heading.group(1) + ("" if heading.group(2) == "csv" else ".jsonl")
             out[current] = []
             continue
-        cell = re.match(r"^\| ([a-z_]+) \|", line)
+        cell = re.match(r"^\| ([a-z][a-z0-9_]*) \|", line)
         if current and cell and cell.group(1) != "column":
             out[current].append(cell.group(1))
     return out

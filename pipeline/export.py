@@ -34,7 +34,14 @@ DOCUMENT_COLUMNS = [
     "story_id",
     "stance",
     "stance_score",
+    "n_relevant",
+    "evidence_sent_idx",
+    "evidence_1",
+    "evidence_2",
+    "evidence_3",
 ]
+_STANCE_COLUMNS = ("stance", "stance_score", "n_relevant")
+_EVIDENCE_COLUMNS = ("evidence_sent_idx", "evidence_1", "evidence_2", "evidence_3")
 SENTENCE_COLUMNS = [
     "doc_id",
     "sent_idx",
@@ -49,14 +56,28 @@ SENTENCE_COLUMNS = [
 
 
 def documents_frame(store: Store, *, with_text: bool = False) -> pd.DataFrame:
-    cols = ", ".join(f"d.{c}" for c in DOCUMENT_COLUMNS if c not in ("stance", "stance_score"))
+    cols = ", ".join(f"d.{c}" for c in DOCUMENT_COLUMNS if c not in (*_STANCE_COLUMNS, *_EVIDENCE_COLUMNS))
     text = ", d.text" if with_text else ""
     df = store.frame(
-        f"SELECT {cols}, s.stance, s.stance_score, s.evidence{text} FROM documents d "
+        f"SELECT {cols}, s.stance, s.stance_score, s.n_relevant, s.evidence{text} FROM documents d "
         "LEFT JOIN document_stance s ON s.doc_id=d.doc_id ORDER BY d.published, d.doc_id"
     )
+    df["n_relevant"] = df["n_relevant"].astype("Int64")  # empty before analyze, not 0
     df["evidence"] = df["evidence"].map(lambda e: json.loads(e) if isinstance(e, str) else [])
-    return df
+    return df.assign(**evidence_columns(df["evidence"]))
+
+
+def evidence_columns(evidence: pd.Series) -> dict[str, pd.Series]:
+    """The up to three strongest evidence sentences of each document as flat columns: their indices in
+    ``sentences.csv`` (space-separated, strongest first) and their texts."""
+    cols = {"evidence_sent_idx": evidence.map(lambda ev: " ".join(str(e["sent_idx"]) for e in ev) or None)}
+    for k in (1, 2, 3):
+        cols[f"evidence_{k}"] = evidence.map(lambda ev, k=k: _one_line(ev[k - 1]["text"]) if len(ev) >= k else None)
+    return cols
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def sentences_frame(store: Store) -> pd.DataFrame:
@@ -93,7 +114,8 @@ def export_all(
     written = [write_csv(docs[DOCUMENT_COLUMNS], out / "documents.csv")]
     jsonl = out / "documents.jsonl"
     with jsonl.open("w", encoding="utf-8") as fh:
-        for rec in docs[[*DOCUMENT_COLUMNS, "evidence", "text"]].to_dict(orient="records"):
+        flat = [c for c in DOCUMENT_COLUMNS if c not in _EVIDENCE_COLUMNS]  # evidence stays structured here
+        for rec in docs[[*flat, "evidence", "text"]].to_dict(orient="records"):
             fh.write(json.dumps(_clean(rec), ensure_ascii=False) + "\n")
     written.append((jsonl, len(docs)))
     sents = sentences_frame(store)

@@ -51,6 +51,13 @@ def test_run_collects_analyses_and_exports(
     assert len(seeds) == 4 and (seeds["stance"] == "open").all()
     sents = pd.read_csv(out / "sentences.csv")
     assert set(sents["stance"]) <= {"open", "closed", "neutral"} and sents["stance_score"].between(-1, 1).all()
+    # each open seed shows its basis: how many sentences were weighed, and its strongest open sentences
+    assert (seeds["n_relevant"] >= 2).all() and seeds["evidence_1"].notna().all()
+    by_idx = sents.set_index(["doc_id", "sent_idx"])
+    for doc in seeds.itertuples():
+        idx = [int(i) for i in str(doc.evidence_sent_idx).split()]
+        assert 1 <= len(idx) <= 3 and by_idx.loc[(doc.doc_id, idx[0]), "text"].split() == doc.evidence_1.split()
+        assert all(by_idx.loc[(doc.doc_id, i), "stance_score"] > 0 for i in idx)
     timeline = pd.read_csv(out / "stance_timeline.csv")
     overall = timeline[timeline["group"] == "all"]
     assert len(overall) >= 2
