@@ -1,4 +1,5 @@
-"""Who holds the view in each sentence: quotes, reported speech and "according to", from the dependency parse.
+"""Who holds the view in each sentence: quotes, reported speech and "according to", from the dependency parse;
+in transcripts the speaker of the labelled turn (``method="transcript"``, ``pipeline.stages.transcript``).
 
 Falls back to the document's author or issuing body (``method="author"``), else no speaker (``"none"``).
 """
@@ -10,6 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from spacy.tokens import Doc, Span, Token
+
+from pipeline.stages import transcript
+from pipeline.stages.catalogue import slugify
 
 Speaker = tuple[str | None, str | None, str]  # speaker_id, speaker, method
 Resolve = Callable[[str, str], "tuple[str, str, str] | None"]
@@ -68,7 +72,7 @@ def default_speaker(*, author: str | None, site: str | None, kind: str | None, r
                 if found:
                     return found[0], found[1], "author"
             plain = names[min(1, len(names) - 1)]
-            return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-"), plain, "author"
+            return slugify(plain), plain, "author"
     return None, None, "none"
 
 
@@ -179,11 +183,36 @@ def _quote_blocks(doc: Doc) -> list[list[int]]:
     return [b for b in blocks if len(b) > 1]
 
 
-def speakers(doc: Doc, rows: list[dict[str, Any]], *, default: Speaker) -> list[dict[str, Any]]:
+def turn_speaker(label: str, rows: list[dict[str, Any]], *, default: Speaker, resolve: Resolve | None) -> Speaker:
+    """Who speaks a transcript turn: the person its label names (as the text names them in full, else through
+    the catalogue, else as labelled), the issuer for a role ("SENIOR ADMINISTRATION OFFICIAL") or an answer,
+    an unnamed reporter for "Q"."""
+    if label == transcript.ANSWER:
+        return default
+    if label == transcript.QUESTION:
+        return None, transcript.display(label), "transcript"
+    name = transcript.person_name(label)
+    if name is None:  # a role speaks for the issuing body when the document has one
+        return (default[0], default[1], "transcript") if default[0] else (None, transcript.display(label), "transcript")
+    last = name.split()[-1].lower()
+    for r in rows:  # named in full in the text ("Thanks, Robyn Patterson"), not the label's own mention
+        full = r["entity"].split()
+        if r["label"] == "person" and len(full) > len(name.split()) and full[-1].lower() == last:
+            return r["entity_id"], r["entity"], "transcript"
+    found = resolve(name, "PERSON") if resolve else None
+    if found and found[2] == "person":
+        return found[0], found[1], "transcript"
+    return slugify(name), transcript.display(label), "transcript"
+
+
+def speakers(
+    doc: Doc, rows: list[dict[str, Any]], *, default: Speaker, resolve: Resolve | None = None
+) -> list[dict[str, Any]]:
     """One row per sentence of ``doc``: ``sent_idx, speaker_id, speaker, method``.
 
     A sentence inside a quotation that runs over several sentences gets the speaker the quotation is
-    attributed to in any of them (``“A. B,” said X.`` attributes A to X too).
+    attributed to in any of them (``“A. B,” said X.`` attributes A to X too). In a transcript, a sentence nobody
+    is quoted or reported in belongs to the speaker of its turn.
     """
     by_sent: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
@@ -203,6 +232,12 @@ def speakers(doc: Doc, rows: list[dict[str, Any]], *, default: Speaker) -> list[
         for i in block:
             if said and i not in found:
                 found[i] = said
+    by_turn: dict[str, Speaker] = {}
+    for i, label in enumerate(transcript.turns([s.text for s in doc.sents])):
+        if label is not None and i not in found:
+            if label not in by_turn:
+                by_turn[label] = turn_speaker(label, rows, default=default, resolve=resolve)
+            found[i] = by_turn[label]
     return [
         {"sent_idx": i, "speaker_id": w[0], "speaker": w[1], "method": w[2]}
         for i, w in ((i, found.get(i, default)) for i in range(n))

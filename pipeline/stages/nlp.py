@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import Document
-from pipeline.stages import attribution, catalogue, entities, paragraphs, token_regex
+from pipeline.stages import attribution, catalogue, entities, paragraphs, token_regex, transcript
 
 BLOCK_CHARS = 100_000
 MIN_SENTENCE_CHARS = 3
@@ -24,6 +24,7 @@ _INPUTS = [
     Path(attribution.__file__),
     Path(token_regex.__file__),
     Path(paragraphs.__file__),
+    Path(transcript.__file__),
     Path(__file__),
     catalogue.CATALOGUE_PATH,
 ]
