@@ -62,7 +62,7 @@ def fit(tgt: Target, examples: list[Example], emb: Embedder, **params: object) -
 
 def run_shipped(tgt: Target, dev: list[dict], emb: Embedder) -> dict:
     """The packaged head as `opentide evaluate` runs it (trained without dev), overall and by annotator confidence."""
-    head = load_head(tgt.name)
+    head = load_head(tgt)
     out = {}
     for name, part in (("all", dev), ("high", [d for d in dev if d.get("confidence") == "high"])):
         texts = [clean_sentence(d["text"]) for d in part]
@@ -266,7 +266,7 @@ def run_eval_file(tgt: Target, emb: Embedder, name: str = "eval_frames6.jsonl") 
         return {}
     rows = load_examples(tgt, files=[path], exclude_dev=False)
     texts = [e.text for e in rows]
-    out = sentence_scores(tgt, load_head(tgt.name), texts, [e.stance for e in rows], [e.frame for e in rows], emb)
+    out = sentence_scores(tgt, load_head(tgt), texts, [e.stance for e in rows], [e.frame for e in rows], emb)
     print(f"{name}:\n{out['report']}")
     return out
 
@@ -274,7 +274,7 @@ def run_eval_file(tgt: Target, emb: Embedder, name: str = "eval_frames6.jsonl") 
 def run_precision(tgt: Target, dev: list[dict], root: Path) -> dict:
     """The packaged model (embedding + fine-tuned encoder, no cache) in fp32 and in bf16 on the dev sentences and
     the NTIA dev comments' sentences that name the target: seconds, label agreement, score differences, dev F1."""
-    head = load_head(tgt.name)
+    head = load_head(tgt)
     ntia = []
     for path in sorted((root / "corpus" / NTIA).glob("*.txt")):
         sents = split_sentences(path.read_text(encoding="utf-8"))
