@@ -11,9 +11,10 @@ probabilities are kept).
 Labels are the argmax of the calibrated log-probabilities plus per-class offsets fitted for macro-F1 on
 out-of-fold training predictions (the probabilities themselves stay calibrated). When the target has a
 fine-tuned encoder (``head.tuned``), its probabilities are mixed in with weight ``[tuning] weight``; the
-stance is the argmax of the mixture and a frame is named when P(none) < 0.5 (then the likeliest frame); the
-encoder is not run on sentences that would be gated whatever it said (they keep the head's probabilities), nor
-on those whose encoder figures the caller already has; it runs in ``precision`` (the embedder's).
+stance is the argmax of the mixture and a frame is named when P(none) < ``[tuning] frame_none_below`` (default
+0.5; then the likeliest frame); the encoder is not run on sentences that would be gated whatever it said (they
+keep the head's probabilities), nor on those whose encoder figures the caller already has; it runs in
+``precision`` (the embedder's).
 """
 
 from __future__ import annotations
@@ -80,10 +81,10 @@ def classify(
                 t_stance[run], t_frame[run] = head.tuned.predict_proba([texts[i] for i in run])
         p_stance, p_frame = (1 - w) * p_stance + w * t_stance, (1 - w) * p_frame + w * t_frame
         stance_idx = p_stance.argmax(1)
-        # two steps: a frame is named when "none" is less likely than not, then the likeliest one
+        # two steps: a frame is named when "none" is unlikely enough, then the likeliest one
         none = model.frame_classes_.index(tgt.frame_none)
         named = np.where(np.arange(p_frame.shape[1]) == none, -1.0, p_frame).argmax(1)
-        frame_idx = np.where(p_frame[:, none] < 0.5, named, none)
+        frame_idx = np.where(p_frame[:, none] < head.tuned.config.frame_none_below, named, none)
     else:
         stance_idx, frame_idx = model.stance_.decide(p_stance), model.frame_.decide(p_frame)
     scale = np.where(keyword >= relevance_threshold, 1.0, relevance_threshold / need if need > 0 else 1.0)

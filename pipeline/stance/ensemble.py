@@ -33,13 +33,14 @@ class TunedEnsemble:
 
     @property
     def config(self) -> TuneConfig:
-        """The first member's settings; ``weight`` (the mixing share) is the same on every member."""
+        """The first member's settings; the mixing settings (``weight``, ``frame_none_below``) are the same on every
+        member."""
         return self.members[0].config
 
     @config.setter
     def config(self, value: TuneConfig) -> None:
         for m in self.members:
-            m.config = replace(m.config, weight=value.weight)
+            m.config = replace(m.config, weight=value.weight, frame_none_below=value.frame_none_below)
 
     @property
     def model_path(self) -> str:

@@ -120,8 +120,12 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
         from pipeline.stance.ensemble import TunedEnsemble
 
         tuned = TunedEnsemble.load(tuned_file, model_path=default_model_path())
-        if "weight" in tgt.tuning:  # the mixing weight is a setting of the target, not of the trained file
-            tuned.config = replace(tuned.config, weight=float(tgt.tuning["weight"]))
+        config, mix = tuned.config, tgt.tuning  # how to mix is the target's setting, not the trained file's
+        tuned.config = replace(
+            config,
+            weight=float(mix.get("weight", config.weight)),
+            frame_none_below=float(mix.get("frame_none_below", config.frame_none_below)),
+        )
     sha = target_sha256(tgt, raw) if path is None else hashlib.sha256(raw).hexdigest()
     return Head(StanceHead.from_dict(data["head"]), tgt, meta, sha, tuned)
 

@@ -46,6 +46,7 @@ class TuneConfig:
     max_length: int = 128
     seed: int = 0
     weight: float = 0.5  # share of these probabilities when mixed with the frozen-embedding head
+    frame_none_below: float = 0.5  # in the mixture, a frame is named when P(none) is below this
     modules: tuple[str, ...] = field(default=("query", "key", "value", "dense"))
 
     @classmethod

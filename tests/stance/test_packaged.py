@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,25 @@ def test_quality_gate_on_dev_sentences(embedder, openness_head, shared_dir) -> N
     assert ev.stance.macro_f1 >= floors["dev_macro_f1"], ev.text
     assert ev.frame_spotting["binary"] >= floors["dev_frame_binary_f1"], ev.text
     assert ev.frame_spotting["macro"] >= floors["dev_frame_macro_f1"], ev.text
+
+
+def test_the_targets_frame_threshold_decides_when_a_frame_is_named(embedder, tmp_path) -> None:  # noqa: ANN001
+    """``[tuning] frame_none_below`` is the target's setting: 0 names no frame, 1 one on every ungated sentence."""
+    from pipeline.stance.target import TARGETS_DIR
+
+    folder = tmp_path / "openness"
+    shutil.copytree(TARGETS_DIR / "openness", folder)
+    toml = (folder / "target.toml").read_text(encoding="utf-8")
+    assert "frame_none_below = 0.45" in toml
+    texts = [t for t, _, _ in CLEAR]
+    vectors = embedder.encode(texts)
+    frames = {}
+    for below in ("0.0", "1.0"):
+        (folder / "target.toml").write_text(toml.replace("frame_none_below = 0.45", f"frame_none_below = {below}"))
+        head = load_head(folder)
+        assert head.tuned is not None and head.tuned.config.frame_none_below == float(below)
+        frames[below] = [r["frame"] for r in classify(texts, vectors, head=head, relevance_threshold=0.0)]
+    assert set(frames["0.0"]) == {"none"} and "none" not in frames["1.0"]
 
 
 def test_regulation_target_loads_and_predicts(embedder) -> None:  # noqa: ANN001
