@@ -1,9 +1,10 @@
 """Speaker turns of transcripts: briefings, press calls and remarks label each turn at the start of a line
 ("MS. PATTERSON:  Thanks...", "SECRETARY RAIMONDO: ...", "Q    Hi, can you hear me?").
 
-A labelled turn holds every sentence up to the next label. Turns count only in a text where a speaker speaks
-twice or a reporter asks, so capitalised headings ending in a colon ("DRIVING AMERICAN AI DOMINANCE:", "NOTE:")
-are no speakers.
+A labelled turn holds every sentence up to the next label. A label names a speaker with an honorific, a role or
+a full name ("DOI:" or "NOTE:" in references are none), and turns count only in a text where a speaker speaks
+twice or a reporter asks, so a capitalised heading ending in a colon ("DRIVING AMERICAN AI DOMINANCE:") is no
+speaker.
 """
 
 from __future__ import annotations
@@ -29,19 +30,26 @@ ROLES = frozenset(_ROLE_WORDS.split())
 QUESTION, ANSWER = "Q", "A"
 
 
+def _speaker_like(label: str) -> bool:
+    """An honorific, a role or a full name; not one bare word ("DOI:", "URL:", "NOTE:" in references and notes)."""
+    words = label.split()
+    return len(words) > 1 or words[0] in HONORIFICS or words[0] in ROLES
+
+
 def label_at(text: str, pos: int = 0) -> str | None:
     """The turn label starting at ``pos`` of ``text`` (``"Q"`` for a reporter's question, ``"A"`` for an answer),
     else None."""
     found = LABEL.match(text, pos)
     if not found:
         return None
-    return found.group("q") or " ".join(found.group("label").split())
+    label = found.group("q") or " ".join(found.group("label").split())
+    return label if found.group("q") or _speaker_like(label) else None
 
 
 def label_end(text: str, pos: int = 0) -> int | None:
     """Where the turn's first word starts after the label starting at ``pos``, else None."""
     found = LABEL.match(text, pos)
-    if not found:
+    if not found or label_at(text, pos) is None:
         return None
     end = found.end()
     return end + len(text[end:]) - len(text[end:].lstrip())
@@ -49,9 +57,10 @@ def label_end(text: str, pos: int = 0) -> int | None:
 
 def turns(sentences: Sequence[str]) -> list[str | None]:
     """For each sentence, the label of the turn it belongs to (None before the first label, or everywhere when the
-    text is no transcript: no label comes twice and no reporter asks)."""
+    text is no transcript: no reporter asks and no speaker speaks twice; answers alone, "A." in lists, do not
+    count)."""
     labels = [label_at(s.lstrip()) for s in sentences]
-    given = [lab for lab in labels if lab is not None]
+    given = [lab for lab in labels if lab is not None and lab != ANSWER]
     if QUESTION not in given and len(set(given)) == len(given):
         return [None] * len(sentences)
     out: list[str | None] = []

@@ -35,13 +35,15 @@ def test_labels_and_the_people_they_name(line: str, label: str, name: str | None
     assert label_at(line) == label and person_name(label) == name
 
 
-@pytest.mark.parametrize("line", ["Open models: a primer", "The U.S. said: no", "Quite so.", "AI models are open."])
+@pytest.mark.parametrize("line", ["Open models: a primer", "The U.S. said: no", "Quite so.", "AI models are open.",
+                                  "DOI: 10.48550/arXiv.2403.07918", "URL: https://example.org", "NOTE: see above"])
 def test_ordinary_lines_are_no_labels(line: str) -> None:
     assert label_at(line) is None
 
 
 def test_turns_need_a_speaker_twice_or_a_question() -> None:
     assert turns(["DRIVING AMERICAN AI DOMINANCE: text", "More text.", "NOTE: once"]) == [None] * 3
+    assert turns(["A. Background", "Text.", "A  second list", "DOI: 1", "DOI: 2"]) == [None] * 5  # answers alone
     assert turns(["Intro.", "Q  Why?", "MS. LEE: Because.", "Indeed."]) == [None, "Q", "MS. LEE", "MS. LEE"]
     assert display("Q") == "reporter" and display("MS. LEE") == "Ms. Lee"
 
