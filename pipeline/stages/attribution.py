@@ -219,26 +219,26 @@ def speakers(
         by_sent.setdefault(r["sent_idx"], []).append(r)
     found: dict[int, Speaker] = {}
     recent: list[dict[str, Any]] = []
-    n = 0
+    texts: list[str] = []
     for i, sent in enumerate(doc.sents):
+        texts.append(sent.text)
         mine = by_sent.get(i, [])
         who = _reported(sent, mine, recent)
         if who:
             found[i] = who
         recent = (recent + mine)[-12:]
-        n = i + 1
     for block in _quote_blocks(doc):
         said = next((found[i] for i in block if i in found and found[i][2] == "quote"), None)
         for i in block:
             if said and i not in found:
                 found[i] = said
     by_turn: dict[str, Speaker] = {}
-    for i, label in enumerate(transcript.turns([s.text for s in doc.sents])):
+    for i, label in enumerate(transcript.turns(texts)):
         if label is not None and i not in found:
             if label not in by_turn:
                 by_turn[label] = turn_speaker(label, rows, default=default, resolve=resolve)
             found[i] = by_turn[label]
     return [
         {"sent_idx": i, "speaker_id": w[0], "speaker": w[1], "method": w[2]}
-        for i, w in ((i, found.get(i, default)) for i in range(n))
+        for i, w in ((i, found.get(i, default)) for i in range(len(texts)))
     ]

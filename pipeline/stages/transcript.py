@@ -15,9 +15,9 @@ from collections.abc import Sequence
 # A line's start: an upper-case label of one to five words and a colon, or the "Q" before a reporter's question
 # (and the "A" before its answer, in question-and-answer pages).
 LABEL = re.compile(
-    r"(?P<label>(?:(?:MR|MS|MRS|DR)\.\s+)?[A-Z][A-Z'’.-]*[A-Z.](?:\s+[A-Z][A-Z'’.-]*[A-Z.]){0,4}):\s"
-    r"|(?P<q>[QA])(?::\s|\.\s|\s{2,})"
-)
+    r"(?P<label>(?:(?:MR|MS|MRS|DR)\.\s+)?[A-Z][A-Z'’.-]*[A-Z.](?:\s+[A-Z][A-Z'’.-]*[A-Z.]){0,4}):\s+"
+    r"|(?P<q>[QA])(?::\s+|\.\s+|\s{2,})"
+)  # the white space after a label is part of the match: its end is where the turn's first word starts
 HONORIFICS = frozenset(("MR.", "MS.", "MRS.", "DR.", "THE"))
 # Words that name a role, not a person: "SECRETARY RAIMONDO" is Raimondo, "THE PRESIDENT" is nobody by name.
 _ROLE_WORDS = (
@@ -36,23 +36,26 @@ def _speaker_like(label: str) -> bool:
     return len(words) > 1 or words[0] in HONORIFICS or words[0] in ROLES
 
 
-def label_at(text: str, pos: int = 0) -> str | None:
-    """The turn label starting at ``pos`` of ``text`` (``"Q"`` for a reporter's question, ``"A"`` for an answer),
-    else None."""
+def _label(text: str, pos: int) -> tuple[str, int] | None:
+    """The label starting at ``pos`` and where the turn's first word starts, else None."""
     found = LABEL.match(text, pos)
     if not found:
         return None
     label = found.group("q") or " ".join(found.group("label").split())
-    return label if found.group("q") or _speaker_like(label) else None
+    return (label, found.end()) if found.group("q") or _speaker_like(label) else None
+
+
+def label_at(text: str, pos: int = 0) -> str | None:
+    """The turn label starting at ``pos`` of ``text`` (``"Q"`` for a reporter's question, ``"A"`` for an answer),
+    else None."""
+    found = _label(text, pos)
+    return found[0] if found else None
 
 
 def label_end(text: str, pos: int = 0) -> int | None:
     """Where the turn's first word starts after the label starting at ``pos``, else None."""
-    found = LABEL.match(text, pos)
-    if not found or label_at(text, pos) is None:
-        return None
-    end = found.end()
-    return end + len(text[end:]) - len(text[end:].lstrip())
+    found = _label(text, pos)
+    return found[1] if found else None
 
 
 def turns(sentences: Sequence[str]) -> list[str | None]:
