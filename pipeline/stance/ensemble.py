@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from safetensors.torch import load_file, save_file
 
 from pipeline.stance.tuned import FORMAT as MEMBER_FORMAT
-from pipeline.stance.tuned import TuneConfig, TunedClassifier, read_metadata
+from pipeline.stance.tuned import MIX_SETTINGS, TuneConfig, TunedClassifier, read_metadata
 
 FORMAT = "opentide-tuned-ensemble/1"
 
@@ -33,14 +32,13 @@ class TunedEnsemble:
 
     @property
     def config(self) -> TuneConfig:
-        """The first member's settings; the mixing settings (``weight``, ``frame_none_below``) are the same on every
-        member."""
+        """The first member's settings; the mixing settings (``MIX_SETTINGS``) are the same on every member."""
         return self.members[0].config
 
     @config.setter
     def config(self, value: TuneConfig) -> None:
         for m in self.members:
-            m.config = replace(m.config, weight=value.weight, frame_none_below=value.frame_none_below)
+            m.config = m.config.mixing({k: getattr(value, k) for k in MIX_SETTINGS})
 
     @property
     def model_path(self) -> str:

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -120,12 +120,7 @@ def load_head(target: str | Path | Target = "openness", *, path: str | Path | No
         from pipeline.stance.ensemble import TunedEnsemble
 
         tuned = TunedEnsemble.load(tuned_file, model_path=default_model_path())
-        config, mix = tuned.config, tgt.tuning  # how to mix is the target's setting, not the trained file's
-        tuned.config = replace(
-            config,
-            weight=float(mix.get("weight", config.weight)),
-            frame_none_below=float(mix.get("frame_none_below", config.frame_none_below)),
-        )
+        tuned.config = tuned.config.mixing(tgt.tuning)  # how to mix is the target's setting
     sha = target_sha256(tgt, raw) if path is None else hashlib.sha256(raw).hexdigest()
     return Head(StanceHead.from_dict(data["head"]), tgt, meta, sha, tuned)
 

@@ -14,8 +14,8 @@ import json
 import logging
 import random
 import warnings
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,10 @@ from transformers.utils import logging as hf_logging
 logger = logging.getLogger(__name__)
 hf_logging.disable_progress_bar()  # a bar per model load ("Loading weights") only clutters the CLI's output
 FORMAT = "opentide-tuned-encoder/1"
+
+
+# How the encoders' probabilities are mixed with the head's: the target's setting, not the trained file's.
+MIX_SETTINGS = ("weight", "frame_none_below")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class TuneConfig:
     weight: float = 0.5  # share of these probabilities when mixed with the frozen-embedding head
     frame_none_below: float = 0.5  # in the mixture, a frame is named when P(none) is below this
     modules: tuple[str, ...] = field(default=("query", "key", "value", "dense"))
+
+    def mixing(self, settings: Mapping[str, object]) -> TuneConfig:
+        """These settings with the mixing ones (``MIX_SETTINGS``) taken from ``settings`` where it has them."""
+        return replace(self, **{k: float(settings[k]) for k in MIX_SETTINGS if k in settings})  # type: ignore[arg-type]
 
     @classmethod
     def from_dict(cls, data: dict) -> TuneConfig:
