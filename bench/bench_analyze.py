@@ -144,16 +144,20 @@ def main() -> None:
             n_chunks = store.count("chunks")
         plain = plain or plain_spacy(texts, ws)
         plain_s, tokens = plain["seconds"], plain["tokens"]
-        print(f"corpus: {len(files)} files, {len(texts)} documents, {tokens} spaCy tokens "
-              f"({approx} by the tokenizer alone), {plain['sentences']} sentences, {n_chunks} topic chunks")
+        print(
+            f"corpus: {len(files)} files, {len(texts)} documents, {tokens} spaCy tokens "
+            f"({approx} by the tokenizer alone), {plain['sentences']} sentences, {n_chunks} topic chunks"
+        )
         print(f"plain en_core_web_sm pass (all components, 1 process): {plain_s:.1f} s, {tokens / plain_s:.0f} tok/s")
         print(f"analyze ({args.engine}, precision {args.precision}) first run: {first:.1f} s")
         print(f"  stats: {json.dumps(stats)}")
         for stage in ("nlp", "stance", "topics"):
             secs = float(stats.get(f"{stage}_s", 0) or 0)
             if secs:
-                print(f"  {stage}: {secs:.1f} s, {len(texts) / secs:.1f} docs/s, {tokens / secs:.0f} tok/s, "
-                      f"{n_sents / secs:.0f} sent/s")
+                print(
+                    f"  {stage}: {secs:.1f} s, {len(texts) / secs:.1f} docs/s, {tokens / secs:.0f} tok/s, "
+                    f"{n_sents / secs:.0f} sent/s"
+                )
         print(f"ratio analyze / plain spaCy: {first / plain_s:.2f}")
         print(f"second analyze (nothing changed): {second:.2f} s = {100 * second / first:.1f}% of the first")
         print(f"peak memory (process tree, RSS summed): {memory.peak / 2**20:.0f} MB")

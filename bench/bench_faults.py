@@ -46,20 +46,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.sqlite") as store:
         with PeakMemory() as memory:
             start = time.perf_counter()
-            report = collect(store, urls=list(urls.values()), settings=settings, raw_dir=Path(tmp) / "raw",
-                             progress=False)
+            report = collect(
+                store, urls=list(urls.values()), settings=settings, raw_dir=Path(tmp) / "raw", progress=False
+            )
             took = time.perf_counter() - start
         stored = sorted(k for k, u in urls.items() if store.query("SELECT 1 FROM locations WHERE location = ?", (u,)))
         codes = {row["location"]: row["code"] for row in store.rejections()}
         print(f"collect: {took:.1f} s, peak memory {memory.peak / 2**20:.0f} MB, exit code {report.exit_code}")
-        print(f"stored: {stored} (hits on /busy: {site.hits['/busy']}, on the disallowed page: "
-              f"{site.hits['/private/secret']})")
+        print(
+            f"stored: {stored} (hits on /busy: {site.hits['/busy']}, on the disallowed page: "
+            f"{site.hits['/private/secret']})"
+        )
         print("rejected: " + ", ".join(f"{k}={codes.get(u, '-')}" for k, u in urls.items() if k not in stored))
         print(f"rejection codes: {dict(Counter(codes.values()))}")
         start = time.perf_counter()
         again = collect(store, urls=list(urls.values()), settings=settings, raw_dir=Path(tmp) / "raw", progress=False)
-        print(f"second collect: {again.new} new, {store.count('documents')} documents in all, "
-              f"{time.perf_counter() - start:.1f} s")
+        print(
+            f"second collect: {again.new} new, {store.count('documents')} documents in all, "
+            f"{time.perf_counter() - start:.1f} s"
+        )
     site.stop()
 
 

@@ -291,8 +291,9 @@ def run_precision(tgt: Target, dev: list[dict], root: Path) -> dict:
         out[f"{precision}_s"] = round(time.perf_counter() - t0, 1)
         dev_rows = rows[precision][: len(dev)]
         rep = evaluate([d["stance"] for d in dev], [r["stance"] for r in dev_rows], labels=tgt.stance_labels)
-        spot = frame_f1([d["frame"] for d in dev], [r["frame"] for r in dev_rows], labels=tgt.frame_labels,
-                        none=tgt.frame_none)
+        spot = frame_f1(
+            [d["frame"] for d in dev], [r["frame"] for r in dev_rows], labels=tgt.frame_labels, none=tgt.frame_none
+        )
         out[f"{precision}_dev_macro_f1"], out[f"{precision}_dev_frame_binary"] = rep.macro_f1, spot["binary"]
     a, b = rows["fp32"], rows["bf16"]
     out["stance_agree"] = round(float(np.mean([x["stance"] == y["stance"] for x, y in zip(a, b)])), 4)

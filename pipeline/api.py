@@ -22,12 +22,32 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_PATH = Path(__file__).with_name("data") / "SCHEMA.md"
 # CSVs the analysis always writes; a missing one means export (or the run) has not happened yet.
-REQUIRED = ("documents", "sentences", "stance_timeline", "narrative_timeline", "topics_over_time",
-            "shifts", "actor_stance")
+REQUIRED = (
+    "documents",
+    "sentences",
+    "stance_timeline",
+    "narrative_timeline",
+    "topics_over_time",
+    "shifts",
+    "actor_stance",
+)
 OPTIONAL = ("entities", "entity_mentions_monthly", "entity_edges")
-_TEXT_COLUMNS = {"doc_id", "story_id", "entity_id", "actor_id", "driving_docs",
-                 "period", "published", "first_seen", "last_seen", "speaker", "group", "site", "kind",
-                 "evidence_sent_idx"}
+_TEXT_COLUMNS = {
+    "doc_id",
+    "story_id",
+    "entity_id",
+    "actor_id",
+    "driving_docs",
+    "period",
+    "published",
+    "first_seen",
+    "last_seen",
+    "speaker",
+    "group",
+    "site",
+    "kind",
+    "evidence_sent_idx",
+}
 
 E_RESULTS_MISSING = (
     "No {name} in {outputs}. Run `opentide run --workspace {workspace}` (or `opentide analyze` then "

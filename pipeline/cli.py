@@ -20,10 +20,16 @@ EXIT_OK, EXIT_CRASH, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 2, 3
 def _add_common(p: argparse.ArgumentParser, *, defaults: bool) -> None:
     """Options every command takes, before or after its name; only the top-level parser sets their defaults."""
     unset = argparse.SUPPRESS
-    p.add_argument("-w", "--workspace", type=Path, default=Path(".") if defaults else unset,
-                   help="workspace directory (default: .)")
-    p.add_argument("-v", "--verbose", action="count", default=0 if defaults else unset,
-                   help="more log output (-vv for debug)")
+    p.add_argument(
+        "-w",
+        "--workspace",
+        type=Path,
+        default=Path(".") if defaults else unset,
+        help="workspace directory (default: .)",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0 if defaults else unset, help="more log output (-vv for debug)"
+    )
     p.add_argument("--no-progress", action="store_true", default=False if defaults else unset, help="no progress bars")
 
 

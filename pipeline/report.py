@@ -84,8 +84,7 @@ def load_events(workspace: str | Path | None = None, target_folder: str | Path |
         return []
     with path.open("rb") as fh:
         rows = tomllib.load(fh).get("events", [])
-    events = [Event(dt.date.fromisoformat(str(r["date"])[:10]), str(r["label"]), str(r.get("note", "")))
-              for r in rows]
+    events = [Event(dt.date.fromisoformat(str(r["date"])[:10]), str(r["label"]), str(r.get("note", ""))) for r in rows]
     return sorted(events, key=lambda e: e.date)
 
 
@@ -101,8 +100,16 @@ def _mark_events(ax: Any, events: Sequence[Event], dates: pd.Series) -> None:
         when = pd.Timestamp(ev.date)
         if lo <= when <= hi:
             ax.axvline(when, color="#555", ls="--", lw=0.8)
-            ax.text(when, 1.01, ev.label, rotation=30, fontsize=7, transform=ax.get_xaxis_transform(),
-                    ha="left", va="bottom")
+            ax.text(
+                when,
+                1.01,
+                ev.label,
+                rotation=30,
+                fontsize=7,
+                transform=ax.get_xaxis_transform(),
+                ha="left",
+                va="bottom",
+            )
 
 
 def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -121,8 +128,9 @@ def _select(frame: pd.DataFrame, group: str) -> pd.DataFrame:
     return pd.concat([sub, pd.DataFrame({"date": middles.to_numpy()})]).sort_values("date", kind="stable")
 
 
-def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
-                         events: Sequence[Event] = (), wording: Wording = Wording()) -> Figure:
+def plot_stance_timeline(
+    stance_timeline: pd.DataFrame, *, group: str = "all", events: Sequence[Event] = (), wording: Wording = Wording()
+) -> Figure:
     """Per period, the side taken by the sentences that take one (balance, 95% band) and the net stance over all
     relevant sentences (open share - closed share), which neutral sentences pull towards 0."""
     w = wording
@@ -135,8 +143,13 @@ def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
     if "balance" in sub:  # outputs exported before the balance columns have only net stance
         ax.fill_between(sub.date, sub.balance_low, sub.balance_high, color="#9ecae1", alpha=0.5,
                         label="95% interval")  # fmt: skip
-        ax.plot(sub.date, sub.balance, marker="o", color="#08519c",
-                label=f"balance of argued sentences ({w.positive} - {w.negative}) / ({w.positive} + {w.negative})")
+        ax.plot(
+            sub.date,
+            sub.balance,
+            marker="o",
+            color="#08519c",
+            label=f"balance of argued sentences ({w.positive} - {w.negative}) / ({w.positive} + {w.negative})",
+        )
     ax.plot(sub.date, sub.net_stance, ls="--", color="#636363", lw=1,
             label=f"net stance of all relevant sentences ({w.positive} - {w.negative} share)")  # fmt: skip
     ax.axhline(0, color="#333", lw=0.6)
@@ -147,8 +160,9 @@ def plot_stance_timeline(stance_timeline: pd.DataFrame, *, group: str = "all",
     return fig
 
 
-def plot_narrative(narrative_timeline: pd.DataFrame, *, group: str = "all",
-                   events: Sequence[Event] = (), wording: Wording = Wording()) -> Figure:
+def plot_narrative(
+    narrative_timeline: pd.DataFrame, *, group: str = "all", events: Sequence[Event] = (), wording: Wording = Wording()
+) -> Figure:
     """Endorse and rebut shares of the frame ("open AI is not safe") per period, events marked."""
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax = fig.subplots()
@@ -247,9 +261,11 @@ def _png(fig: Figure, path: Path) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-_CSS = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-        "img{max-width:100%}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
-        "padding:4px;vertical-align:top;text-align:left}.note{color:#555}")
+_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+    "img{max-width:100%}table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+    "padding:4px;vertical-align:top;text-align:left}.note{color:#555}"
+)
 
 
 def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Event] | None = None,
@@ -260,15 +276,24 @@ def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Even
     events = load_events() if events is None else events
     w = wording
     figures = [
-        ("stance_timeline", f"Who is winning the argument: net stance on {w.subject}",
-         plot_stance_timeline(results.stance_timeline, events=events, wording=w)),
-        ("narrative", f'The "{w.frame}" frame: endorsed or rebutted',
-         plot_narrative(results.narrative_timeline, events=events, wording=w)),
+        (
+            "stance_timeline",
+            f"Who is winning the argument: net stance on {w.subject}",
+            plot_stance_timeline(results.stance_timeline, events=events, wording=w),
+        ),
+        (
+            "narrative",
+            f'The "{w.frame}" frame: endorsed or rebutted',
+            plot_narrative(results.narrative_timeline, events=events, wording=w),
+        ),
         ("topics", "What the debate is about: topics over time", plot_topics(results.topics_over_time)),
         ("actors", f"Actors on the {w.negative}-{w.positive} axis", plot_actors(results.actor_stance, wording=w)),
     ]
-    parts = [f"<h2>{html.escape(title)}</h2><img alt='{name}' src='data:image/png;base64,"
-             f"{_png(fig, out / 'figures' / f'{name}.png')}'>" for name, title, fig in figures]
+    parts = [
+        f"<h2>{html.escape(title)}</h2><img alt='{name}' src='data:image/png;base64,"
+        f"{_png(fig, out / 'figures' / f'{name}.png')}'>"
+        for name, title, fig in figures
+    ]
     shifts = results.shifts.head(20)
     evidence = evidence_table(results.sentences, results.documents, wording=w)
     n_docs = len(results.documents)
@@ -277,8 +302,10 @@ def build_report(results: Results, out_dir: str | Path, *, events: Sequence[Even
         f"<style>{_CSS}</style></head><body><h1>opentide report</h1>"
         f"<p class='note'>{n_docs} documents; generated {dt.date.today().isoformat()}. Events: "
         f"{html.escape(', '.join(f'{e.label} ({e.date})' for e in events))}.</p>{''.join(parts)}"
-        "<h2>Shifts</h2>" + (_table(shifts) if len(shifts) else "<p>None found.</p>")
-        + "<h2>Evidence sentences</h2>" + _table(evidence)
+        "<h2>Shifts</h2>"
+        + (_table(shifts) if len(shifts) else "<p>None found.</p>")
+        + "<h2>Evidence sentences</h2>"
+        + _table(evidence)
         + "</body></html>"
     )
     path = out / "report.html"

@@ -30,8 +30,7 @@ SERIES = {
 }
 
 
-def change_points(values: np.ndarray, *, penalty: float = 3.0, min_size: int = 2,
-                  min_sigma: float = 0.02) -> list[int]:
+def change_points(values: np.ndarray, *, penalty: float = 3.0, min_size: int = 2, min_sigma: float = 0.02) -> list[int]:
     """Indices where a new segment starts (empty for short or flat series)."""
     values = np.asarray(values, dtype=float)
     n = len(values)
@@ -47,8 +46,9 @@ def change_points(values: np.ndarray, *, penalty: float = 3.0, min_size: int = 2
     return [int(b) for b in ends[:-1]]
 
 
-def _drivers(counts: pd.DataFrame | None, series: str, group: str, period: str, before: float,
-             sign: float, top: int) -> str:
+def _drivers(
+    counts: pd.DataFrame | None, series: str, group: str, period: str, before: float, sign: float, top: int
+) -> str:
     if counts is None or counts.empty:
         return ""
     cell = counts[(counts.group == group) & (counts.period == period)]
@@ -61,9 +61,14 @@ def _drivers(counts: pd.DataFrame | None, series: str, group: str, period: str, 
 
 
 def detect_shifts(
-    stance_timeline: pd.DataFrame, narrative_timeline: pd.DataFrame | None = None,
-    counts: pd.DataFrame | None = None, *, penalty: float = 3.0, min_size: int = 2,
-    min_change: float = 0.1, top_docs: int = 3,
+    stance_timeline: pd.DataFrame,
+    narrative_timeline: pd.DataFrame | None = None,
+    counts: pd.DataFrame | None = None,
+    *,
+    penalty: float = 3.0,
+    min_size: int = 2,
+    min_change: float = 0.1,
+    top_docs: int = 3,
 ) -> pd.DataFrame:
     """Shifts in every series and group. ``counts`` is ``timelines.document_counts(...)`` for the same
     documents and options (used for ``driving_docs``; without it that column is empty)."""
@@ -81,18 +86,25 @@ def detect_shifts(
             bounds = change_points(values, penalty=penalty, min_size=min_size)
             edges = [0, *bounds, len(values)]
             for i, b in enumerate(bounds):
-                before = float(values[edges[i]:b].mean())
-                after = float(values[b:edges[i + 2]].mean())
+                before = float(values[edges[i] : b].mean())
+                after = float(values[b : edges[i + 2]].mean())
                 size = after - before
                 if abs(size) < min_change:
                     continue
-                rows.append({
-                    "series": series, "group": group, "period": periods[b],
-                    "direction": "up" if size > 0 else "down", "size": round(size, 4),
-                    "before": round(before, 4), "after": round(after, 4),
-                    "driving_docs": _drivers(counts, series, str(group), periods[b], before,
-                                             np.sign(size), top_docs),
-                })
+                rows.append(
+                    {
+                        "series": series,
+                        "group": group,
+                        "period": periods[b],
+                        "direction": "up" if size > 0 else "down",
+                        "size": round(size, 4),
+                        "before": round(before, 4),
+                        "after": round(after, 4),
+                        "driving_docs": _drivers(
+                            counts, series, str(group), periods[b], before, np.sign(size), top_docs
+                        ),
+                    }
+                )
     out = pd.DataFrame(rows, columns=SHIFT_COLUMNS)
     logger.info("Found %d shifts.", len(out))
     return out

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 FREQS = {"week": "W-SUN", "month": "M", "quarter": "Q"}
 FRAMES = ("endorse", "rebut", "report")
+# fmt: off
 STANCE_COLUMNS = ["period", "group", "n_documents", "n_sentences", "open_share", "closed_share",
                   "neutral_share", "net_stance", "ci_low", "ci_high", "balance", "balance_low", "balance_high"]
 NARRATIVE_COLUMNS = ["period", "group", "n_relevant", "endorse_share", "rebut_share", "report_share",
@@ -39,6 +40,7 @@ ACTOR_COLUMNS = ["period", "actor_id", "actor", "n_documents", "n_sentences", "n
                  "stance_sum", "mean_stance", "net_stance"]
 COUNT_COLUMNS = ["group", "period", "doc_id", "n_relevant", "n_open", "n_closed", "n_neutral", "n_frame",
                  "n_endorse", "n_rebut", "n_report"]
+# fmt: on
 
 
 @dataclass
@@ -51,8 +53,10 @@ class TimelineNote:
     undated_doc_ids: list[str] = field(default_factory=list)
 
     def text(self) -> str:
-        return (f"{self.n_documents} documents: {self.n_undated} undated (left out), "
-                f"{self.n_syndicated} syndicated copies counted once")
+        return (
+            f"{self.n_documents} documents: {self.n_undated} undated (left out), "
+            f"{self.n_syndicated} syndicated copies counted once"
+        )
 
 
 def to_period(dates: pd.Series, freq: str = "month") -> pd.Series:
@@ -80,12 +84,16 @@ def prepare_documents(
             docs[col] = None
     docs["period"] = to_period(docs["published"], freq)
     undated = docs["period"].isna()
-    note = TimelineNote(n_documents=len(docs), n_undated=int(undated.sum()),
-                        undated_doc_ids=sorted(docs.loc[undated, "doc_id"].astype(str)))
+    note = TimelineNote(
+        n_documents=len(docs),
+        n_undated=int(undated.sum()),
+        undated_doc_ids=sorted(docs.loc[undated, "doc_id"].astype(str)),
+    )
     docs = docs[~undated]
     if dedupe:
-        story = docs["story_id"].where(docs["story_id"].notna() & (docs["story_id"].astype(str) != ""),
-                                       "doc:" + docs["doc_id"].astype(str))
+        story = docs["story_id"].where(
+            docs["story_id"].notna() & (docs["story_id"].astype(str) != ""), "doc:" + docs["doc_id"].astype(str)
+        )
         docs = docs.assign(_story=story, _date=parse_dates(docs["published"]))
         kept = docs.sort_values(["_date", "doc_id"]).drop_duplicates("_story")
         note.n_syndicated = len(docs) - len(kept)
@@ -96,15 +104,21 @@ def prepare_documents(
 
 
 def sentence_frame(
-    documents: pd.DataFrame, sentence_stance: pd.DataFrame, speakers: pd.DataFrame | None = None, *,
-    freq: str = "month", dedupe: bool = True, relevance_threshold: float = 0.5,
+    documents: pd.DataFrame,
+    sentence_stance: pd.DataFrame,
+    speakers: pd.DataFrame | None = None,
+    *,
+    freq: str = "month",
+    dedupe: bool = True,
+    relevance_threshold: float = 0.5,
 ) -> tuple[pd.DataFrame, TimelineNote]:
     """One row per sentence of a kept document: period, kind, site, actor (speaker), relevant, stance, frame."""
     docs, note = prepare_documents(documents, freq=freq, dedupe=dedupe)
     sents = sentence_stance.merge(docs[["doc_id", "period", "kind", "site"]], on="doc_id", how="inner")
     if speakers is not None and len(speakers):
         spk = speakers[["doc_id", "sent_idx", "speaker_id", "speaker"]].rename(
-            columns={"speaker_id": "actor_id", "speaker": "actor"})
+            columns={"speaker_id": "actor_id", "speaker": "actor"}
+        )
         sents = sents.merge(spk, on=["doc_id", "sent_idx"], how="left")
         # Unnamed groups ("critics argue", "some say") keep their speaker in sentences.csv, but are no actor.
         sents["actor"] = sents["actor"].where(sents["actor_id"].notna(), None)
@@ -126,16 +140,23 @@ def _with_groups(sents: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 
 def document_counts(
-    documents: pd.DataFrame, sentence_stance: pd.DataFrame, speakers: pd.DataFrame | None = None, *,
-    freq: str = "month", by: Sequence[str] = ("kind", "site", "actor"), dedupe: bool = True,
+    documents: pd.DataFrame,
+    sentence_stance: pd.DataFrame,
+    speakers: pd.DataFrame | None = None,
+    *,
+    freq: str = "month",
+    by: Sequence[str] = ("kind", "site", "actor"),
+    dedupe: bool = True,
     relevance_threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Per (group, period, document) counts of relevant / open / closed / neutral and framed sentences."""
-    sents, note = sentence_frame(documents, sentence_stance, speakers, freq=freq, dedupe=dedupe,
-                                 relevance_threshold=relevance_threshold)
+    sents, note = sentence_frame(
+        documents, sentence_stance, speakers, freq=freq, dedupe=dedupe, relevance_threshold=relevance_threshold
+    )
     rel = sents["relevant"]
     sents = sents.assign(
-        n_relevant=rel.astype(int), n_open=(rel & (sents.stance == "open")).astype(int),
+        n_relevant=rel.astype(int),
+        n_open=(rel & (sents.stance == "open")).astype(int),
         n_closed=(rel & (sents.stance == "closed")).astype(int),
         n_neutral=(rel & (sents.stance == "neutral")).astype(int),
         n_frame=sents.frame.isin(FRAMES).astype(int),
@@ -178,14 +199,23 @@ def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
 
 
 def stance_timeline(
-    documents: pd.DataFrame, sentence_stance: pd.DataFrame, speakers: pd.DataFrame | None = None, *,
-    freq: str = "month", by: Sequence[str] = ("kind", "site", "actor"), dedupe: bool = True,
-    relevance_threshold: float = 0.5, min_sentences: int = 1, n_boot: int = 1000, seed: int = 0,
+    documents: pd.DataFrame,
+    sentence_stance: pd.DataFrame,
+    speakers: pd.DataFrame | None = None,
+    *,
+    freq: str = "month",
+    by: Sequence[str] = ("kind", "site", "actor"),
+    dedupe: bool = True,
+    relevance_threshold: float = 0.5,
+    min_sentences: int = 1,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Open / closed / neutral shares of relevant sentences per period and group, with CIs for net stance and
     for the balance among the sentences that take a side."""
-    counts = document_counts(documents, sentence_stance, speakers, freq=freq, by=by, dedupe=dedupe,
-                             relevance_threshold=relevance_threshold)
+    counts = document_counts(
+        documents, sentence_stance, speakers, freq=freq, by=by, dedupe=dedupe, relevance_threshold=relevance_threshold
+    )
     rng = np.random.default_rng(seed)
     rows = []
     for (group, period), cell in counts.groupby(["group", "period"], sort=True):
@@ -200,24 +230,40 @@ def stance_timeline(
         if argued:  # few argued sentences: the bootstrap of a lone one is certain, the Wilson interval is not
             w_lo, w_hi = wilson(cell.n_open.sum(), cell.n_open.sum() + cell.n_closed.sum())
             b_lo, b_hi = float(np.fmin(b_lo, 2 * w_lo - 1)), float(np.fmax(b_hi, 2 * w_hi - 1))
-        rows.append({"period": period, "group": group, "n_documents": int((cell.n_relevant > 0).sum()),
-                     "n_sentences": n, **{f"{k}_share": float(v) for k, v in shares.items()},
-                     "net_stance": float(net), "ci_low": min(lo, net), "ci_high": max(hi, net),
-                     "balance": float(balance), "balance_low": float(np.fmin(b_lo, balance)),
-                     "balance_high": float(np.fmax(b_hi, balance))})
+        rows.append(
+            {
+                "period": period,
+                "group": group,
+                "n_documents": int((cell.n_relevant > 0).sum()),
+                "n_sentences": n,
+                **{f"{k}_share": float(v) for k, v in shares.items()},
+                "net_stance": float(net),
+                "ci_low": min(lo, net),
+                "ci_high": max(hi, net),
+                "balance": float(balance),
+                "balance_low": float(np.fmin(b_lo, balance)),
+                "balance_high": float(np.fmax(b_hi, balance)),
+            }
+        )
     out = pd.DataFrame(rows, columns=STANCE_COLUMNS)
     out.attrs["note"] = counts.attrs.get("note", {})
     return out
 
 
 def narrative_timeline(
-    documents: pd.DataFrame, sentence_stance: pd.DataFrame, speakers: pd.DataFrame | None = None, *,
-    freq: str = "month", by: Sequence[str] = ("kind", "site", "actor"), dedupe: bool = True,
+    documents: pd.DataFrame,
+    sentence_stance: pd.DataFrame,
+    speakers: pd.DataFrame | None = None,
+    *,
+    freq: str = "month",
+    by: Sequence[str] = ("kind", "site", "actor"),
+    dedupe: bool = True,
     relevance_threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Endorse / rebut / report shares among sentences carrying the frame, with a Wilson CI for endorse."""
-    counts = document_counts(documents, sentence_stance, speakers, freq=freq, by=by, dedupe=dedupe,
-                             relevance_threshold=relevance_threshold)
+    counts = document_counts(
+        documents, sentence_stance, speakers, freq=freq, by=by, dedupe=dedupe, relevance_threshold=relevance_threshold
+    )
     cells = counts.groupby(["group", "period"], as_index=False)[["n_frame", *[f"n_{f}" for f in FRAMES]]].sum()
     cells = cells[cells.n_frame > 0]
     out = pd.DataFrame({"period": cells.period, "group": cells.group, "n_relevant": cells.n_frame.astype(int)})
@@ -232,8 +278,13 @@ def narrative_timeline(
 
 
 def topics_over_time(
-    documents: pd.DataFrame, chunks: pd.DataFrame, topic_info: pd.DataFrame,
-    sentence_stance: pd.DataFrame | None = None, *, freq: str = "month", dedupe: bool = True,
+    documents: pd.DataFrame,
+    chunks: pd.DataFrame,
+    topic_info: pd.DataFrame,
+    sentence_stance: pd.DataFrame | None = None,
+    *,
+    freq: str = "month",
+    dedupe: bool = True,
     relevance_threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Chunks per topic and period (``share`` of the period's chunks) and the stance of the documents behind
@@ -244,17 +295,23 @@ def topics_over_time(
     cells = ch.groupby(["period", "topic_id", "doc_id"], as_index=False).size().rename(columns={"size": "n"})
     cells["weight"] = cells.n / cells.groupby("doc_id").n.transform("sum")
     if sentence_stance is not None and len(sentence_stance):
-        st = sentence_stance[(sentence_stance.relevance.astype(float) >= relevance_threshold)
-                             | (sentence_stance.stance != "neutral")]
-        per_doc = st.assign(o=st.stance == "open", c=st.stance == "closed").groupby("doc_id").agg(
-            rel=("stance", "size"), o=("o", "sum"), c=("c", "sum")).reset_index()
+        st = sentence_stance[
+            (sentence_stance.relevance.astype(float) >= relevance_threshold) | (sentence_stance.stance != "neutral")
+        ]
+        per_doc = (
+            st.assign(o=st.stance == "open", c=st.stance == "closed")
+            .groupby("doc_id")
+            .agg(rel=("stance", "size"), o=("o", "sum"), c=("c", "sum"))
+            .reset_index()
+        )
         cells = cells.merge(per_doc, on="doc_id", how="left").fillna({"rel": 0, "o": 0, "c": 0})
     else:
         cells = cells.assign(rel=0.0, o=0.0, c=0.0)
     for k in ("rel", "o", "c"):
         cells[k] = cells[k].astype(float) * cells.weight
     out = cells.groupby(["period", "topic_id"], as_index=False).agg(
-        count=("n", "sum"), rel=("rel", "sum"), o=("o", "sum"), c=("c", "sum"))
+        count=("n", "sum"), rel=("rel", "sum"), o=("o", "sum"), c=("c", "sum")
+    )
     out["share"] = out["count"] / out.groupby("period")["count"].transform("sum")
     denom = out.rel.where(out.rel > 0)
     out["open_share"], out["closed_share"] = out.o / denom, out.c / denom
@@ -266,21 +323,30 @@ def topics_over_time(
 
 
 def actor_stance(
-    documents: pd.DataFrame, sentence_stance: pd.DataFrame, speakers: pd.DataFrame, *, freq: str = "month",
-    dedupe: bool = True, relevance_threshold: float = 0.5,
+    documents: pd.DataFrame,
+    sentence_stance: pd.DataFrame,
+    speakers: pd.DataFrame,
+    *,
+    freq: str = "month",
+    dedupe: bool = True,
+    relevance_threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Stance of the relevant sentences each identified actor speaks, per period: counts, the sum of
     ``stance_score`` (towards open positive), its mean, and ``net_stance = (n_open - n_closed) / n_sentences``.
 
     An actor is a canonical entity or a named author; an unnamed group ("critics argue") is none."""
-    sents, note = sentence_frame(documents, sentence_stance, speakers, freq=freq, dedupe=dedupe,
-                                 relevance_threshold=relevance_threshold)
+    sents, note = sentence_frame(
+        documents, sentence_stance, speakers, freq=freq, dedupe=dedupe, relevance_threshold=relevance_threshold
+    )
     sents = sents[sents.relevant & sents.actor_id.notna()]
-    sents = sents.assign(o=sents.stance == "open",
-                         c=sents.stance == "closed", score=sents.stance_score.astype(float))
+    sents = sents.assign(o=sents.stance == "open", c=sents.stance == "closed", score=sents.stance_score.astype(float))
     out = sents.groupby(["period", "actor_id", "actor"], as_index=False).agg(
-        n_documents=("doc_id", "nunique"), n_sentences=("doc_id", "size"), n_open=("o", "sum"),
-        n_closed=("c", "sum"), stance_sum=("score", "sum"))
+        n_documents=("doc_id", "nunique"),
+        n_sentences=("doc_id", "size"),
+        n_open=("o", "sum"),
+        n_closed=("c", "sum"),
+        stance_sum=("score", "sum"),
+    )
     out["mean_stance"] = out.stance_sum / out.n_sentences
     out["net_stance"] = (out.n_open - out.n_closed) / out.n_sentences
     out = out.astype({"n_open": int, "n_closed": int})

@@ -182,8 +182,9 @@ def report(settings: Settings) -> Result:
     if other:  # the CSVs were exported for another target
         labels = ", ".join(sorted(other))
         raise OpentideError(msg.E_OUTPUTS_TARGET.format(outputs=results.outputs, labels=labels, target=target.name))
-    path = build_report(results, settings.outputs, events=load_events(settings.root, target.folder),
-                        wording=Wording.of(target))
+    path = build_report(
+        results, settings.outputs, events=load_events(settings.root, target.folder), wording=Wording.of(target)
+    )
     return True, [f"report: {path}"]
 
 

@@ -36,7 +36,7 @@ def test_run_collects_analyses_and_exports(
 ) -> None:
     shutil.copytree(repo / "corpus" / "seed", workspace / "corpus" / "seed")
     (workspace / "opentide.toml").write_text(
-        f'[collect]\nper_host_delay = 0.0\ntimeout_total = 5.0\nretries = 0\n\n'
+        f"[collect]\nper_host_delay = 0.0\ntimeout_total = 5.0\nretries = 0\n\n"
         f'[[sources]]\nname = "loopback"\nurl = "{site.url("/sitemap.xml")}"\nkind = "statement"\n'
         '[[sources]]\nname = "unreachable"\nurl = "http://127.0.0.1:9/feed.xml"\n',
         encoding="utf-8",

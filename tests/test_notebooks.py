@@ -24,9 +24,18 @@ from pipeline.report import build_report
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 ARTIFACTS = REPO / "outputs" / "test-artifacts"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync", "--hide-scrollbars",
-                  "--enable-logging=stderr", "--v=0"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +94,26 @@ def test_report_renders_in_headless_chromium(small_workspace: Path, tmp_path: Pa
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "report.png"
     shot.unlink(missing_ok=True)
-    cmd = [str(chromium()), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-           "--window-size=1280,2400", f"--screenshot={shot}", page.as_uri()]
+    cmd = [
+        str(chromium()),
+        *CHROMIUM_FLAGS,
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1280,2400",
+        f"--screenshot={shot}",
+        page.as_uri(),
+    ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     log = run.stderr
     assert run.returncode == 0, log[-2000:]
     console = [line for line in log.splitlines() if "CONSOLE" in line or "Failed to load" in line]
     assert not console, console
-    dom = subprocess.run([str(chromium()), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}",
-                          "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=False)
+    dom = subprocess.run(
+        [str(chromium()), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert dom.returncode == 0 and dom.stdout.count("<img") == 4 and "Evidence sentences" in dom.stdout
     pixels = imread(shot)[..., :3]
     assert pixels.shape[0] >= 1000 and pixels.std() > 0.05, "the screenshot is blank"

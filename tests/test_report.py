@@ -28,26 +28,53 @@ def write_workspace(root: Path, shared: Path = SHARED) -> Path:
     docs, stance, speakers = t["documents"], t["sentence_stance"], t["speakers"]
     out = root / "outputs"
     out.mkdir(parents=True, exist_ok=True)
-    labels = {"doc_id": docs.doc_id, "stance": "open", "stance_score": 0.4, "date_source": "metadata",
-              "language": "en", "author": "", "path": ""}
+    labels = {
+        "doc_id": docs.doc_id,
+        "stance": "open",
+        "stance_score": 0.4,
+        "date_source": "metadata",
+        "language": "en",
+        "author": "",
+        "path": "",
+    }
     documents = docs.assign(**labels).reindex(columns=csv_columns()["documents"])
     sentences = stance.merge(speakers, on=["doc_id", "sent_idx"], how="left")
-    chunks = pd.DataFrame({"doc_id": docs.doc_id.repeat(3).to_numpy(), "chunk_idx": [0, 1, 2] * len(docs),
-                           "topic_id": np.arange(3 * len(docs)) % 4})
-    info = pd.DataFrame({"topic_id": range(4), "label": ["open weights, llama", "china, deepseek",
-                                                         "safety, misuse", "chips, export controls"],
-                         "words": "", "size": 1})
+    chunks = pd.DataFrame(
+        {
+            "doc_id": docs.doc_id.repeat(3).to_numpy(),
+            "chunk_idx": [0, 1, 2] * len(docs),
+            "topic_id": np.arange(3 * len(docs)) % 4,
+        }
+    )
+    info = pd.DataFrame(
+        {
+            "topic_id": range(4),
+            "label": ["open weights, llama", "china, deepseek", "safety, misuse", "chips, export controls"],
+            "words": "",
+            "size": 1,
+        }
+    )
     args = (docs, stance, speakers)
     stance_tl, narrative = tl.stance_timeline(*args), tl.narrative_timeline(*args)
     frames = {
         "documents": documents,
         "sentences": sentences.reindex(columns=csv_columns()["sentences"]),
-        "stance_timeline": stance_tl, "narrative_timeline": narrative,
+        "stance_timeline": stance_tl,
+        "narrative_timeline": narrative,
         "topics_over_time": tl.topics_over_time(docs, chunks, info, stance),
         "shifts": detect_shifts(stance_tl, narrative, tl.document_counts(*args)),
         "actor_stance": tl.actor_stance(*args),
-        "entities": pd.DataFrame({"entity": ["Meta"], "entity_id": ["Q_meta"], "label": ["ORG"], "mentions": [3],
-                                  "documents": [2], "first_seen": ["2024-01-03"], "last_seen": ["2024-12-17"]}),
+        "entities": pd.DataFrame(
+            {
+                "entity": ["Meta"],
+                "entity_id": ["Q_meta"],
+                "label": ["ORG"],
+                "mentions": [3],
+                "documents": [2],
+                "first_seen": ["2024-01-03"],
+                "last_seen": ["2024-12-17"],
+            }
+        ),
     }
     for name, frame in frames.items():
         frame.to_csv(out / f"{name}.csv", index=False)
@@ -61,9 +88,19 @@ def results_ws(tmp_path: Path, shared: Path) -> Path:
 
 def test_schema_documents_every_export_and_the_timeline_columns() -> None:
     cols = csv_columns()
-    expected = {"documents", "documents.jsonl", "sentences", "entities", "entity_mentions_monthly",
-                "entity_edges", "topics_over_time", "stance_timeline", "narrative_timeline", "shifts",
-                "actor_stance"}
+    expected = {
+        "documents",
+        "documents.jsonl",
+        "sentences",
+        "entities",
+        "entity_mentions_monthly",
+        "entity_edges",
+        "topics_over_time",
+        "stance_timeline",
+        "narrative_timeline",
+        "shifts",
+        "actor_stance",
+    }
     assert expected <= set(cols)
     assert cols["stance_timeline"] == tl.STANCE_COLUMNS
     assert cols["narrative_timeline"] == tl.NARRATIVE_COLUMNS
@@ -90,9 +127,14 @@ def test_load_results_names_the_missing_file_and_command(results_ws: Path, name:
 
 def test_events_default_dates_and_workspace_override(tmp_path: Path) -> None:
     events = {e.label: e.date.isoformat() for e in load_events()}
-    assert events == {"LLaMA weights leak": "2023-03-03", "EO 14110": "2023-10-30",
-                      "NTIA open-weights report": "2024-07-30", "DeepSeek-R1": "2025-01-20",
-                      "AI Action Plan": "2025-07-23", "gpt-oss": "2025-08-05"}
+    assert events == {
+        "LLaMA weights leak": "2023-03-03",
+        "EO 14110": "2023-10-30",
+        "NTIA open-weights report": "2024-07-30",
+        "DeepSeek-R1": "2025-01-20",
+        "AI Action Plan": "2025-07-23",
+        "gpt-oss": "2025-08-05",
+    }
     assert len(load_events(tmp_path)) == 6  # no workspace file: the packaged list
     targets = Path(__file__).resolve().parents[1] / "pipeline" / "targets"
     assert len(load_events(tmp_path, targets / "openness")) == 6  # the openness target's own events
@@ -127,8 +169,7 @@ def test_evidence_cells_show_no_literal_line_breaks_or_na(results_ws: Path) -> N
 
 def test_report_on_empty_results_does_not_crash(results_ws: Path) -> None:
     res = load_results(results_ws)
-    for name in ("stance_timeline", "narrative_timeline", "topics_over_time", "actor_stance", "shifts",
-                 "sentences"):
+    for name in ("stance_timeline", "narrative_timeline", "topics_over_time", "actor_stance", "shifts", "sentences"):
         setattr(res, name, getattr(res, name).iloc[0:0])
     page = build_report(res, results_ws / "outputs", events=[]).read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 4 and "None found" in page
@@ -153,8 +194,13 @@ def test_report_speaks_the_targets_words(results_ws: Path, tmp_path: Path) -> No
 def test_timeline_lines_break_over_periods_without_data() -> None:
     from pipeline.report import _select
 
-    frame = pd.DataFrame({"group": "all", "net_stance": [0.1, 0.2, 0.3, 0.4],
-                          "period": ["2024-01-01", "2024-02-01", "2024-03-01", "2025-06-01"]})
+    frame = pd.DataFrame(
+        {
+            "group": "all",
+            "net_stance": [0.1, 0.2, 0.3, 0.4],
+            "period": ["2024-01-01", "2024-02-01", "2024-03-01", "2025-06-01"],
+        }
+    )
     sub = _select(frame, "all")
     assert sub["net_stance"].isna().tolist() == [False, False, False, True, False]  # one gap row, inside the gap
     assert pd.Timestamp("2024-03-01") < sub["date"].iloc[3] < pd.Timestamp("2025-06-01")

@@ -37,12 +37,17 @@ def test_workspace_overrides_only_its_own_keys(workspace: Path) -> None:
         ("[stance]\nprefilter_window = -2\n", ["stance.prefilter_window", "at least -1"]),
         ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclude = 'news'\n", ["#1", "`include`", "a list"]),
         ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\nexclude = ['(tag']\n", ["`exclude`", "'(tag'", "regular"]),
-        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclde = ['/news/']\n",
-         ["#1", "unknown key 'inclde'", "Known keys in [[sources]]: name, url, kind, include, exclude"]),
+        (
+            "[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclde = ['/news/']\n",
+            ["#1", "unknown key 'inclde'", "Known keys in [[sources]]: name, url, kind, include, exclude"],
+        ),
         ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\nkind = 5\n", ["#1", "`kind`", "a string", "not 5"]),
         ("[[sources]]\nname = 7\nurl = 'https://a.org'\n", ["#1", "`name`", "a string", "not 7"]),
-        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\n[[sources]]\nname = 'y'\nurl = 'https://b.org'\n"
-         "[[sources]]\nname = 'x'\nurl = 'https://c.org'\n", ["Source #3", "'x'", "source #1", "its own name"]),
+        (
+            "[[sources]]\nname = 'x'\nurl = 'https://a.org'\n[[sources]]\nname = 'y'\nurl = 'https://b.org'\n"
+            "[[sources]]\nname = 'x'\nurl = 'https://c.org'\n",
+            ["Source #3", "'x'", "source #1", "its own name"],
+        ),
         ("[ingest]\nkind_by_path = { files = 5 }\n", ["ingest.kind_by_path", "a table of strings", "{'files': 5}"]),
     ],  # fmt: skip
 )

@@ -114,6 +114,8 @@ def test_a_run_that_raises_is_recorded_as_failed_or_interrupted(tmp_path: Path) 
                 run.stats = {"documents": 2}
                 raise err
         runs = [(r["command"], r["status"], json.loads(r["stats"])) for r in reversed(store.last_runs())]
-    assert runs == [("ingest", "partial", {"new": 1}),
-                    ("analyze", "failed", {"documents": 2, "error": "ValueError: bad model path"}),
-                    ("analyze", "interrupted", {"documents": 2, "error": "KeyboardInterrupt: "})]
+    assert runs == [
+        ("ingest", "partial", {"new": 1}),
+        ("analyze", "failed", {"documents": 2, "error": "ValueError: bad model path"}),
+        ("analyze", "interrupted", {"documents": 2, "error": "KeyboardInterrupt: "}),
+    ]

@@ -30,17 +30,33 @@ def make_tables(shared: Path = SHARED, *, seed: int = 7) -> dict[str, pd.DataFra
         p_open = 0.25 if month < 7 else 0.8
         for d in range(3):
             doc_id = f"doc-2024{month:02d}-{d}"
-            docs.append({"doc_id": doc_id, "published": f"2024-{month:02d}-{3 + 7 * d:02d}T09:30:00-04:00",
-                         "kind": ["news", "op-ed", "statement"][d], "site": ["example.com", "blog.org"][d % 2],
-                         "story_id": None, "title": f"Story {month}-{d}", "url": f"https://example.com/{doc_id}"})
+            docs.append(
+                {
+                    "doc_id": doc_id,
+                    "published": f"2024-{month:02d}-{3 + 7 * d:02d}T09:30:00-04:00",
+                    "kind": ["news", "op-ed", "statement"][d],
+                    "site": ["example.com", "blog.org"][d % 2],
+                    "story_id": None,
+                    "title": f"Story {month}-{d}",
+                    "url": f"https://example.com/{doc_id}",
+                }
+            )
             for i in range(8):
                 pick = rng.choice(["open", "closed", "neutral"], p=[0.7 * p_open, 0.7 * (1 - p_open), 0.3])
                 row = by_stance[pick][int(rng.integers(len(by_stance[pick])))]
                 relevant = row["stance"] != "neutral" or row["frame"] != "none"
                 score = {"open": 0.8, "closed": -0.8, "neutral": 0.0}[row["stance"]]
-                stance.append({"doc_id": doc_id, "sent_idx": i, "relevance": 0.9 if relevant else 0.1,
-                               "stance": row["stance"], "stance_score": score, "frame": row["frame"],
-                               "text": row["text"]})
+                stance.append(
+                    {
+                        "doc_id": doc_id,
+                        "sent_idx": i,
+                        "relevance": 0.9 if relevant else 0.1,
+                        "stance": row["stance"],
+                        "stance_score": score,
+                        "frame": row["frame"],
+                        "text": row["text"],
+                    }
+                )
                 actor = ACTORS[(month + i) % 3] if i < 3 else (None, "critics") if i == 3 else (None, None)
                 speakers.append({"doc_id": doc_id, "sent_idx": i, "speaker_id": actor[0], "speaker": actor[1]})
     docs.append({**docs[0], "doc_id": "undated", "published": None})
@@ -48,8 +64,11 @@ def make_tables(shared: Path = SHARED, *, seed: int = 7) -> dict[str, pd.DataFra
     docs[4]["story_id"] = "story-1"
     for part in ("undated", "syndicated-copy"):
         stance += [{**s, "doc_id": part} for s in stance[:8]]
-    return {"documents": pd.DataFrame(docs), "sentence_stance": pd.DataFrame(stance),
-            "speakers": pd.DataFrame(speakers)}
+    return {
+        "documents": pd.DataFrame(docs),
+        "sentence_stance": pd.DataFrame(stance),
+        "speakers": pd.DataFrame(speakers),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -118,10 +137,16 @@ def test_wilson_interval_known_value() -> None:
 
 def test_topics_over_time_shares(tables: dict[str, pd.DataFrame]) -> None:
     docs = tables["documents"]
-    chunks = pd.DataFrame({"doc_id": docs.doc_id.repeat(3).to_numpy(), "chunk_idx": [0, 1, 2] * len(docs),
-                           "topic_id": np.arange(3 * len(docs)) % 4})
-    info = pd.DataFrame({"topic_id": [0, 1, 2, 3], "label": ["open weights", "china", "safety", "chips"],
-                         "words": "", "size": 1})
+    chunks = pd.DataFrame(
+        {
+            "doc_id": docs.doc_id.repeat(3).to_numpy(),
+            "chunk_idx": [0, 1, 2] * len(docs),
+            "topic_id": np.arange(3 * len(docs)) % 4,
+        }
+    )
+    info = pd.DataFrame(
+        {"topic_id": [0, 1, 2, 3], "label": ["open weights", "china", "safety", "chips"], "words": "", "size": 1}
+    )
     out = tl.topics_over_time(docs, chunks, info, tables["sentence_stance"])
     assert list(out.columns) == tl.TOPIC_COLUMNS
     assert np.allclose(out.groupby("period").share.sum(), 1.0)
@@ -152,8 +177,9 @@ def test_shift_found_at_obvious_break(tables: dict[str, pd.DataFrame]) -> None:
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3])
 def test_shifts_on_short_series_do_not_crash(n: int) -> None:
-    frame = pd.DataFrame({"period": [f"2024-0{i + 1}-01" for i in range(n)], "group": "all",
-                          "net_stance": [0.1 * i for i in range(n)]})
+    frame = pd.DataFrame(
+        {"period": [f"2024-0{i + 1}-01" for i in range(n)], "group": "all", "net_stance": [0.1 * i for i in range(n)]}
+    )
     assert detect_shifts(frame).empty
     assert change_points(np.array([0.0] * n)) == []
 

@@ -58,9 +58,7 @@ class Outcome:
     error: InputRejected | None = None
 
 
-def process(
-    task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int, languages: Sequence[str] = ()
-) -> Outcome:
+def process(task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int, languages: Sequence[str] = ()) -> Outcome:
     try:
         resp = fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
     except InputRejected as err:

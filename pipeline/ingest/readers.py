@@ -37,8 +37,21 @@ _SITE = ("site", "sitename", "site_name")
 _FOLDER_NOTES = re.compile(r"(?i)^(readme|licen[cs]e|copying|changelog|contributing|notice)(\.\w+)?$")
 TEXT_KEYS = ("text", "body", "content", "maintext")  # a .jsonl line's text (maintext: news-please)
 # Single-byte Latin code pages that charset-normalizer confuses on short texts ("naïve" read as cp1250 "naďve").
-_LATIN_CODEPAGES = frozenset(("cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_4",
-                              "iso8859_9", "iso8859_13", "iso8859_15", "mac_roman"))
+_LATIN_CODEPAGES = frozenset(
+    (
+        "cp1250",
+        "cp1252",
+        "cp1254",
+        "cp1257",
+        "latin_1",
+        "iso8859_2",
+        "iso8859_4",
+        "iso8859_9",
+        "iso8859_13",
+        "iso8859_15",
+        "mac_roman",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -253,7 +266,10 @@ class Reader:
             path=str(path.resolve()),
             title=_first(fm, "title") or meta.get("title") or _first(ls, "title") or title_from_text(text),
             author=_first(fm, "author", "authors", "source") or meta.get("author") or _first(ls, "author", "authors"),
-            site=_first(fm, *_SITE) or meta.get("sitename") or meta.get("hostname") or _first(ls, *_SITE)
+            site=_first(fm, *_SITE)
+            or meta.get("sitename")
+            or meta.get("hostname")
+            or _first(ls, *_SITE)
             or (urlsplit(url).hostname if url else None),  # the host, as for a collected page that names no site
             published=published,
             date_source=date_source,

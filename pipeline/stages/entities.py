@@ -175,9 +175,9 @@ def annotate(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Entity rows and one speaker row per sentence (``sent_idx`` indexes ``list(doc.sents)``)."""
     rows = _mentions(doc, catalogue)
+
     def resolve(surface: str, label: str) -> tuple[str, str, str] | None:
         return canonicalise(surface, label, catalogue)
 
     default = attribution.default_speaker(author=author, site=site, kind=kind, resolve=resolve)
     return rows, attribution.speakers(doc, rows, default=default, resolve=resolve)
-

@@ -136,4 +136,3 @@ def acronyms(text: str) -> dict[str, str]:
         if not need and len(taken) > 1:
             found.setdefault(m.group(1), " ".join(reversed(taken)))
     return found
-

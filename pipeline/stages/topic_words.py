@@ -7,12 +7,56 @@ from typing import Any
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+/\S+")
 # Words frequent in every text of this debate, useless in a topic label.
-DOMAIN_STOP_WORDS = frozenset({
-    "ai", "artificial", "intelligence", "said", "says", "say", "also", "would", "could", "like", "just", "one",
-    "new", "year", "years", "time", "make", "way", "think", "going", "really", "know", "lot", "get", "got",
-    "use", "used", "us", "https", "http", "www", "com", "html", "thing", "things", "mr", "ms", "isn", "don",
-    "doesn", "didn", "aren", "won", "ve", "ll", "re",
-})
+DOMAIN_STOP_WORDS = frozenset(
+    {
+        "ai",
+        "artificial",
+        "intelligence",
+        "said",
+        "says",
+        "say",
+        "also",
+        "would",
+        "could",
+        "like",
+        "just",
+        "one",
+        "new",
+        "year",
+        "years",
+        "time",
+        "make",
+        "way",
+        "think",
+        "going",
+        "really",
+        "know",
+        "lot",
+        "get",
+        "got",
+        "use",
+        "used",
+        "us",
+        "https",
+        "http",
+        "www",
+        "com",
+        "html",
+        "thing",
+        "things",
+        "mr",
+        "ms",
+        "isn",
+        "don",
+        "doesn",
+        "didn",
+        "aren",
+        "won",
+        "ve",
+        "ll",
+        "re",
+    }
+)
 
 
 def clean_for_words(text: str) -> str:
@@ -24,9 +68,13 @@ def vectorizer(n: int) -> Any:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     stop = sorted(set(ENGLISH_STOP_WORDS) | set(DOMAIN_STOP_WORDS))
-    return CountVectorizer(stop_words=stop, ngram_range=(1, 2), min_df=2 if n >= 60 else 1,
-                           preprocessor=clean_for_words,
-                           token_pattern=r"(?u)\b[a-z][a-z0-9]+(?:-[a-z0-9]+){0,2}\b")
+    return CountVectorizer(
+        stop_words=stop,
+        ngram_range=(1, 2),
+        min_df=2 if n >= 60 else 1,
+        preprocessor=clean_for_words,
+        token_pattern=r"(?u)\b[a-z][a-z0-9]+(?:-[a-z0-9]+){0,2}\b",
+    )
 
 
 def label_for(words: list[str]) -> str:

@@ -48,7 +48,9 @@ class TopicResult:
             return False
         Path(path).mkdir(parents=True, exist_ok=True)
         self.model.save(
-            str(path), serialization="safetensors", save_ctfidf=True,
+            str(path),
+            serialization="safetensors",
+            save_ctfidf=True,
             save_embedding_model=embedding_model or _default_model(),
         )
         return True
@@ -77,15 +79,24 @@ def _build_model(n: int, *, seed: int, kmeans: bool, embedding_model: str) -> An
 
         _cache_umap_jit()
 
-        reducer = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed,
-                       n_jobs=1)
+        reducer = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed, n_jobs=1)
         size = int(np.clip(n // 80, 5, 50))
-        cluster = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 3), metric="euclidean",
-                          cluster_selection_method="eom", prediction_data=True)
+        cluster = HDBSCAN(
+            min_cluster_size=size,
+            min_samples=max(2, size // 3),
+            metric="euclidean",
+            cluster_selection_method="eom",
+            prediction_data=True,
+        )
     return BERTopic(
-        embedding_model=embedding_model, umap_model=reducer, hdbscan_model=cluster,
-        vectorizer_model=vectorizer(n), representation_model=KeyBERTInspired(random_state=seed),
-        top_n_words=10, calculate_probabilities=False, verbose=False,
+        embedding_model=embedding_model,
+        umap_model=reducer,
+        hdbscan_model=cluster,
+        vectorizer_model=vectorizer(n),
+        representation_model=KeyBERTInspired(random_state=seed),
+        top_n_words=10,
+        calculate_probabilities=False,
+        verbose=False,
     )
 
 
@@ -97,8 +108,9 @@ def _info(model: Any, topic_ids: np.ndarray) -> pd.DataFrame:
             continue
         words = [w for w, _ in (model.get_topic(topic_id) or []) if w]
         label = "outliers" if topic_id == -1 else label_for(words)
-        rows.append({"topic_id": topic_id, "label": label, "words": " ".join(words),
-                     "size": int(sizes.get(topic_id, 0))})
+        rows.append(
+            {"topic_id": topic_id, "label": label, "words": " ".join(words), "size": int(sizes.get(topic_id, 0))}
+        )
     return pd.DataFrame(rows, columns=["topic_id", "label", "words", "size"])
 
 
@@ -127,8 +139,13 @@ def _single_topic(chunks: list[str], reason: str) -> TopicResult:
 
 
 def fit_topics(
-    chunks: list[str], embeddings: np.ndarray, *, seed: int = 42, min_docs: int = 8,
-    sample_size: int = 20000, embedding_model: str = "",
+    chunks: list[str],
+    embeddings: np.ndarray,
+    *,
+    seed: int = 42,
+    min_docs: int = 8,
+    sample_size: int = 20000,
+    embedding_model: str = "",
 ) -> TopicResult:
     """Fit topics on ``chunks`` (rows of ``embeddings`` aligned, L2-normalised) and assign every chunk.
 
@@ -178,8 +195,13 @@ def sample_indices(n: int, size: int, seed: int) -> np.ndarray:
 
 
 def fit_and_assign(
-    chunks: list[str], encode: Callable[[list[str]], np.ndarray], *, seed: int = 42, min_docs: int = 8,
-    sample_size: int = 400, embedding_model: str = "",
+    chunks: list[str],
+    encode: Callable[[list[str]], np.ndarray],
+    *,
+    seed: int = 42,
+    min_docs: int = 8,
+    sample_size: int = 400,
+    embedding_model: str = "",
 ) -> TopicResult:
     """Topics for every chunk, running the sentence model (``encode``) on at most ``sample_size`` of them.
 
@@ -192,8 +214,9 @@ def fit_and_assign(
     fit_idx = sample_indices(n, max(sample_size, min_docs), seed)
     sample = [chunks[i] for i in fit_idx]
     vectors = np.asarray(encode(sample), dtype=np.float32)
-    result = fit_topics(sample, vectors, seed=seed, min_docs=min_docs, sample_size=len(sample),
-                        embedding_model=embedding_model)
+    result = fit_topics(
+        sample, vectors, seed=seed, min_docs=min_docs, sample_size=len(sample), embedding_model=embedding_model
+    )
     if len(fit_idx) == n:
         return result
     rest = np.setdiff1d(np.arange(n), fit_idx)
@@ -201,8 +224,9 @@ def fit_and_assign(
     probs = np.ones(n, dtype=np.float32)
     topic_ids[fit_idx], probs[fit_idx] = result.topic_ids, result.probs
     if result.model is not None:
-        projected = TextProjection(preprocessor=clean_for_words).fit(sample, vectors).transform(
-            [chunks[i] for i in rest])
+        projected = (
+            TextProjection(preprocessor=clean_for_words).fit(sample, vectors).transform([chunks[i] for i in rest])
+        )
         ids, sims = assign_topics(result.model, [], projected)
         topic_ids[rest], probs[rest] = ids, sims
         info = _info(result.model, topic_ids)
@@ -219,8 +243,14 @@ def _cache_umap_jit() -> None:
 
     # umap-learn >= 0.5.8 compiles the layout epoch as `_nb_...`; older releases jit the function itself
     epoch = getattr(layouts, "_nb_optimize_layout_euclidean_single_epoch", None)
-    for fn in (utils.fast_knn_indices, umap_.smooth_knn_dist, umap_.compute_membership_strengths,
-               layouts._optimize_layout_euclidean_single_epoch, epoch, distances.cosine):
+    for fn in (
+        utils.fast_knn_indices,
+        umap_.smooth_knn_dist,
+        umap_.compute_membership_strengths,
+        layouts._optimize_layout_euclidean_single_epoch,
+        epoch,
+        distances.cosine,
+    ):
         if isinstance(getattr(fn, "_cache", None), NullCache):
             fn.enable_caching()  # type: ignore[union-attr]
 
@@ -235,8 +265,9 @@ def warm_jit(seed: int = 0) -> float:
 
     _cache_umap_jit()
     points = np.random.default_rng(seed).normal(size=(200, 16)).astype(np.float32)
-    UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed, n_jobs=1,
-         n_epochs=20).fit_transform(points)
+    UMAP(
+        n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed, n_jobs=1, n_epochs=20
+    ).fit_transform(points)
     return time.perf_counter() - t0
 
 
@@ -252,13 +283,12 @@ def _nearest_topic(model: Any, topic_ids: np.ndarray, embeddings: np.ndarray) ->
     out = np.asarray(topic_ids, dtype=int).copy()
     mask = out == -1
     if mask.any():
-        topic_emb = np.asarray(model.topic_embeddings_, dtype=np.float32)[int(model._outliers):]
+        topic_emb = np.asarray(model.topic_embeddings_, dtype=np.float32)[int(model._outliers) :]
         out[mask] = np.argmax(embeddings[mask] @ topic_emb.T, axis=1)
     return out
 
 
-def _fit(chunks: list[str], embeddings: np.ndarray, idx: np.ndarray, *, seed: int, kmeans: bool,
-         path: str) -> Any:
+def _fit(chunks: list[str], embeddings: np.ndarray, idx: np.ndarray, *, seed: int, kmeans: bool, path: str) -> Any:
     import random
 
     random.seed(seed)

@@ -32,7 +32,6 @@ def _cell(value: Any) -> Any:
     return value
 
 
-
 class StoreBase:
     """A SQLite file at ``path`` (created and migrated on open); the table mixins build on it."""
 
@@ -112,4 +111,3 @@ class StoreBase:
         import pandas as pd
 
         return pd.read_sql_query(sql, self.conn, params=list(params))
-

@@ -30,8 +30,10 @@ def _refresh_metadata(cur: sqlite3.Cursor, row: sqlite3.Row, doc: Document, stam
     if all(row[c] == v for c, v in new.items()):
         return False
     sets = ", ".join(f"{c}=:{c}" for c in new)
-    cur.execute(f"UPDATE documents SET {sets}, updated_at=:stamp WHERE doc_id=:doc_id",  # noqa: S608
-                {**new, "stamp": stamp, "doc_id": row["doc_id"]})
+    cur.execute(
+        f"UPDATE documents SET {sets}, updated_at=:stamp WHERE doc_id=:doc_id",  # noqa: S608
+        {**new, "stamp": stamp, "doc_id": row["doc_id"]},
+    )
     cur.execute("DELETE FROM stage_runs WHERE doc_id=?", (row["doc_id"],))
     return True
 
@@ -51,7 +53,6 @@ def _retire_orphan(cur: sqlite3.Cursor, doc_id: str) -> bool:
 class AddResult:
     status: str  # new | updated | unchanged | duplicate
     doc_id: str
-
 
 
 class DocumentTables(StoreBase):
@@ -144,16 +145,13 @@ class DocumentTables(StoreBase):
     def count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
 
-
     def set_story_ids(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Record near-duplicate groups: ``(doc_id, story_id)`` pairs."""
         with self.transaction() as cur:
             cur.executemany("UPDATE documents SET story_id=? WHERE doc_id=?", [(s, d) for d, s in pairs])
 
 
-
 def _row_to_doc(row: sqlite3.Row) -> Document:
     values = {c: row[c] for c in _DOC_COLUMNS}
     extra = tuple(sorted(json.loads(row["extra"] or "{}").items()))
     return Document(**values, extra=extra)
-

@@ -21,7 +21,6 @@ class RunRecord:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-
 class RunTables(StoreBase):
     # -- rejected inputs and runs ------------------------------------------------------------------
     def reject(self, location: str, reason: str, *, code: str = "rejected", run_id: int | None = None) -> None:

@@ -16,10 +16,13 @@ class StageTables(StoreBase):
 
     def count_without(self, stage: str) -> int:
         """Documents with no ``stage`` output for their current text."""
-        return int(self.query(
-            "SELECT COUNT(*) AS n FROM documents d WHERE NOT EXISTS (SELECT 1 FROM stage_runs s "
-            "WHERE s.doc_id=d.doc_id AND s.stage=? AND s.content_hash=d.content_hash)", (stage,))[0]["n"])
-
+        return int(
+            self.query(
+                "SELECT COUNT(*) AS n FROM documents d WHERE NOT EXISTS (SELECT 1 FROM stage_runs s "
+                "WHERE s.doc_id=d.doc_id AND s.stage=? AND s.content_hash=d.content_hash)",
+                (stage,),
+            )[0]["n"]
+        )
 
     # -- annotations ---------------------------------------------------------------------------------
     def pending(self, stage: str, version: str, *, doc_ids: Iterable[str] | None = None) -> list[str]:

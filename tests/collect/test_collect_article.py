@@ -79,8 +79,10 @@ def test_a_headline_split_over_lines_is_trimmed_by_its_words() -> None:
 
 
 def test_justext_reads_a_french_page_with_the_french_stoplist() -> None:
-    para = ("Le comité a approuvé la publication des poids du modèle après un long débat, et les membres ont dit "
-            "que cette décision permettrait aux petits laboratoires de vérifier les systèmes des grandes entreprises.")
+    para = (
+        "Le comité a approuvé la publication des poids du modèle après un long débat, et les membres ont dit "
+        "que cette décision permettrait aux petits laboratoires de vérifier les systèmes des grandes entreprises."
+    )
     tree = lxml.html.fromstring(f"<html><body><nav><a href='/'>Accueil</a></nav><p>{para}</p><p>{para}</p>"
                                 "</body></html>")  # fmt: skip
     from pipeline.collect.article import EXTRACTORS

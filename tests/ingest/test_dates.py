@@ -33,10 +33,18 @@ def test_impossible_or_future_dates_are_ignored() -> None:
     assert find_date(text="no date here at all") == (None, "unknown")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("14/07/2025", "2025-07-14"), ("07/14/2025", "2025-07-14"), ("2025/07/14", "2025-07-14"),
-    ("14.07.2025", "2025-07-14"), ("07.08.2025", "2025-08-07"), ("07/08/2025", "2025-07-08"),
-    ("31/02/2025", None), ("1/2/25", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("14/07/2025", "2025-07-14"),
+        ("07/14/2025", "2025-07-14"),
+        ("2025/07/14", "2025-07-14"),
+        ("14.07.2025", "2025-07-14"),
+        ("07.08.2025", "2025-08-07"),
+        ("07/08/2025", "2025-07-08"),
+        ("31/02/2025", None),
+        ("1/2/25", None),
+    ],
+)
 def test_numeric_metadata_dates(value: str, expected: str | None) -> None:
     assert parse_date(value) == expected

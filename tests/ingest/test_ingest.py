@@ -204,8 +204,12 @@ def test_json_manifest_by_id_adds_to_the_root_manifest(tmp_path: Path) -> None:
     (corpus / "MANIFEST.tsv").write_text(
         "Local Path\tTitle\tKind\tAuthor\nletters/texts/L-1.txt\tLetter one\tcomment\tSomeone Else\n", encoding="utf-8"
     )
-    rows = [{"ID": "L-1", "Commenter": "Mozilla Foundation"}, {"ID": "L-2", "Organization": ["A Lab", "B Lab"]},
-            {"ID": "L-9", "Commenter": "Nobody"}, "not an object"]
+    rows = [
+        {"ID": "L-1", "Commenter": "Mozilla Foundation"},
+        {"ID": "L-2", "Organization": ["A Lab", "B Lab"]},
+        {"ID": "L-9", "Commenter": "Nobody"},
+        "not an object",
+    ]
     (corpus / "letters" / "comment_metadata.json").write_text(json.dumps(rows), encoding="utf-8")
     (corpus / "letters" / "bad_metadata.json").write_text("{not json", encoding="utf-8")
     with Store(tmp_path / "s.sqlite") as store:
@@ -258,27 +262,37 @@ def test_impossible_dates_and_broken_front_matter_do_not_stop_the_folder(
     assert "b.md: front matter is not valid YAML (line 2)" in caplog.text
 
 
-@pytest.mark.parametrize(("text", "encoding"), [
-    ("The “open” debate — naïve, déjà vu, don’t. ", "cp1252"),  # charset-normalizer alone says cp1257 / cp1250
-    ("A naïve café policy. ", "cp1252"),
-    ("Zażółć gęślą jaźń, polityka otwartości modeli. ", "cp1250"),  # really Central European: kept as such
-])
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("The “open” debate — naïve, déjà vu, don’t. ", "cp1252"),  # charset-normalizer alone says cp1257 / cp1250
+        ("A naïve café policy. ", "cp1252"),
+        ("Zażółć gęślą jaźń, polityka otwartości modeli. ", "cp1250"),  # really Central European: kept as such
+    ],
+)
 def test_legacy_code_pages_decode_to_the_right_letters(text: str, encoding: str) -> None:
     assert decode((text * 3).encode(encoding), "x.txt") == text * 3
 
 
 def test_jsonl_lines_may_name_their_text_body_or_content(tmp_path: Path) -> None:
     body = "Open weights let anyone study a model, and that is why the argument matters to researchers. " * 4
-    lines = [{"body": body, "title": "One", "date": "14/07/2025"}, {"maintext": body.replace("study", "test")},
-             {"summary": body}]
+    lines = [
+        {"body": body, "title": "One", "date": "14/07/2025"},
+        {"maintext": body.replace("study", "test")},
+        {"summary": body},
+    ]
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
     with Store(tmp_path / "s.sqlite") as store:
         report = ingest_paths(store, [path], options=OPTS, progress=False)
         docs = sorted(store.iter_documents(), key=lambda d: d.title or "")
     assert [(d.title, d.published) for d in docs][-1] == ("One", "2025-07-14") and len(docs) == 2
-    assert report.rejected == [(f"{path.resolve()}#L3", f"{path}:3: each line needs a JSON object with a text "
-                                "string ('text', 'body', 'content', 'maintext')")]
+    assert report.rejected == [
+        (
+            f"{path.resolve()}#L3",
+            f"{path}:3: each line needs a JSON object with a text string ('text', 'body', 'content', 'maintext')",
+        )
+    ]
 
 
 def test_a_folders_readme_and_licence_are_not_documents(tmp_path: Path) -> None:

@@ -28,10 +28,11 @@ def corpus_chunks(shared: Path, *, per_doc: int = 5, limit: int = 165) -> list[s
     corpus = shared / "corpus"
     files = sorted((corpus / "whitehouse_briefing_room").rglob("*.md"))[:28]
     files += sorted((corpus / "interconnects_op_eds").glob("*.md")) + sorted(
-        (corpus / "astral_codex_ten_op_eds").glob("*.md"))
+        (corpus / "astral_codex_ten_op_eds").glob("*.md")
+    )
     chunks: list[str] = []
     for path in files:
-        chunks += chunk_document(path.read_text(encoding="utf-8"))[1:per_doc + 1]  # skip the front matter
+        chunks += chunk_document(path.read_text(encoding="utf-8"))[1 : per_doc + 1]  # skip the front matter
     return chunks[:limit]
 
 

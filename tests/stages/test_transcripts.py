@@ -22,21 +22,34 @@ BRIEFING = (
 )
 
 
-@pytest.mark.parametrize(("line", "label", "name"), [
-    ("MS. PATTERSON:  Thanks", "MS. PATTERSON", "Patterson"),
-    ("SECRETARY GINA RAIMONDO: Thank you", "SECRETARY GINA RAIMONDO", "Gina Raimondo"),
-    ("THE PRESIDENT:  I'm the AI.", "THE PRESIDENT", None),
-    ("SENIOR ADMINISTRATION OFFICIAL:  Yes.", "SENIOR ADMINISTRATION OFFICIAL", None),
-    ("MR. O'BRIEN: Well", "MR. O'BRIEN", "O'Brien"),
-    ("Q    Hi, can you hear me?", "Q", None),
-    ("Q: Will you publish the weights?", "Q", None),
-])
+@pytest.mark.parametrize(
+    ("line", "label", "name"),
+    [
+        ("MS. PATTERSON:  Thanks", "MS. PATTERSON", "Patterson"),
+        ("SECRETARY GINA RAIMONDO: Thank you", "SECRETARY GINA RAIMONDO", "Gina Raimondo"),
+        ("THE PRESIDENT:  I'm the AI.", "THE PRESIDENT", None),
+        ("SENIOR ADMINISTRATION OFFICIAL:  Yes.", "SENIOR ADMINISTRATION OFFICIAL", None),
+        ("MR. O'BRIEN: Well", "MR. O'BRIEN", "O'Brien"),
+        ("Q    Hi, can you hear me?", "Q", None),
+        ("Q: Will you publish the weights?", "Q", None),
+    ],
+)
 def test_labels_and_the_people_they_name(line: str, label: str, name: str | None) -> None:
     assert label_at(line) == label and person_name(label) == name
 
 
-@pytest.mark.parametrize("line", ["Open models: a primer", "The U.S. said: no", "Quite so.", "AI models are open.",
-                                  "DOI: 10.48550/arXiv.2403.07918", "URL: https://example.org", "NOTE: see above"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Open models: a primer",
+        "The U.S. said: no",
+        "Quite so.",
+        "AI models are open.",
+        "DOI: 10.48550/arXiv.2403.07918",
+        "URL: https://example.org",
+        "NOTE: see above",
+    ],
+)
 def test_ordinary_lines_are_no_labels(line: str) -> None:
     assert label_at(line) is None
 
