@@ -10,7 +10,8 @@ with the target's head exactly as ``classify`` mixes them and scored on the targ
 pooled (550, "real") and ``eval_written7``. Per k it prints the mean and spread over subsets of stance macro-F1,
 frame binary F1 and the negative class's F1; then the packaged members' rank among the subsets of their size.
 One retrain is one draw from that spread: compare two data variants by their means (MODEL_CARD.md, session 16).
-Each extra seed is ~10 min of fine-tuning on 2 cores; scoring the 63 subsets of 6 members takes ~3 min.
+Each extra seed is ~10 min (layers 3-5) to ~16 min (all six) of fine-tuning on 2 cores; scoring the 63 subsets of
+6 members takes ~3 min.
 """
 
 from __future__ import annotations
