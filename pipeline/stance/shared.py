@@ -1,12 +1,11 @@
 """One transformer pass for both stance models: the frozen sentence embedding and the fine-tuned probabilities.
 
 The frozen-embedding head needs the plain sentence embedding; the fine-tuned encoder (``tuned.py``) changes only
-the layers in ``[tuning] layers`` (``openness``: all six since session 16, 3-5 before). Below the lowest of them
-both compute the same hidden states (at least the token embeddings), so ``SharedPass`` runs them once and
-branches: the original upper layers give the embedding (mean pooled, normalised: what sentence-transformers
-gives), each member's tuned ones (``ensemble.TunedEnsemble``) its stance and frame probabilities, averaged.
-With one member on layers 3-5, about a quarter less transformer work than two passes; the figures are the same
-to float rounding (a test holds it).
+the upper layers (``[tuning] layers``, 3-5 of MiniLM-L6). Below them both compute the same hidden states, so
+``SharedPass`` runs the lower layers once and branches: the original upper layers give the embedding (mean
+pooled, normalised: what sentence-transformers gives), each member's tuned ones (``ensemble.TunedEnsemble``)
+its stance and frame probabilities, averaged. With one member, about a quarter less transformer work than two
+passes; the figures are the same to float rounding (a test holds it).
 
 Used by the ``stance`` stage as the embedder's compute function for sentences not yet in the embedding cache;
 it applies only when the tuned encoder sits on the embedder's own model with mean pooling (``supports``).
