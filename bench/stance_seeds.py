@@ -11,7 +11,7 @@ pooled (550, "real") and ``eval_written7``. Per k it prints the mean and spread 
 frame binary F1 and the negative class's F1; then the packaged members' rank among the subsets of their size.
 One retrain is one draw from that spread: compare two data variants by their means (MODEL_CARD.md, session 16).
 Each extra seed is ~10 min (layers 3-5) to ~16 min (all six) of fine-tuning on 2 cores; scoring the 63 subsets of
-6 members takes ~3 min.
+6 members takes ~1 min.
 """
 
 from __future__ import annotations
@@ -43,14 +43,13 @@ def labelled_sets(tgt: Target) -> dict[str, Rows]:
     sets: dict[str, Rows] = {}
     if tgt.name == "openness":
         dev = load_dev_sentences(shared_root())
-        sets["dev"] = [(clean_sentence(d["text"]), d["stance"], d["frame"]) for d in dev]
-        sets["dev_high"] = [
-            (clean_sentence(d["text"]), d["stance"], d["frame"]) for d in dev if d.get("confidence") == "high"
-        ]
+        rows = [(clean_sentence(d["text"]), d["stance"], d["frame"]) for d in dev]
+        sets["dev"] = rows
+        sets["dev_high"] = [r for r, d in zip(rows, dev) if d.get("confidence") == "high"]
     for name in ("eval_frames6", "eval_written7"):
         if (tgt.folder / f"{name}.jsonl").is_file():
-            rows = load_examples(tgt, files=[tgt.folder / f"{name}.jsonl"], exclude_dev=False)
-            sets[name] = [(e.text, e.stance, e.frame) for e in rows]
+            found = load_examples(tgt, files=[tgt.folder / f"{name}.jsonl"], exclude_dev=False)
+            sets[name] = [(e.text, e.stance, e.frame) for e in found]
     if "dev" in sets and "eval_frames6" in sets:
         sets["real"] = sets["dev"] + sets["eval_frames6"]
     return sets
@@ -68,11 +67,14 @@ def fit_extra(tgt: Target, seeds: list[int], out: Path) -> TunedEnsemble:
 
 
 def subset_scores(head: Head, tgt: Target, sets: dict[str, Rows], probs: dict, emb: dict[str, np.ndarray]) -> dict:
-    """Stance macro-F1, frame binary F1 and negative-class F1 per set, with ``probs`` as the encoders' answer."""
+    """Stance macro-F1, frame binary F1 and negative-class F1 per set, with ``probs`` as the encoders' answer.
+
+    Each distinct text is classified once (``classify`` works row by row); the sets overlap ("real" holds two)."""
+    texts = list(emb)
+    by_text = dict(zip(texts, classify(texts, np.stack(list(emb.values())), head=head, tuned_probs=probs)))
     out = {}
     for name, rows in sets.items():
-        texts = [r[0] for r in rows]
-        pred = classify(texts, np.stack([emb[t] for t in texts]), head=head, tuned_probs=probs)
+        pred = [by_text[r[0]] for r in rows]
         rep = evaluate([r[1] for r in rows], [p["stance"] for p in pred], labels=tgt.stance_labels)
         spot = frame_f1([r[2] for r in rows], [p["frame"] for p in pred], labels=tgt.frame_labels, none=tgt.frame_none)
         out[name] = (rep.macro_f1, spot["binary"], rep.per_class[tgt.negative]["f1"])
