@@ -19,13 +19,14 @@ _ITEM = re.compile(r"([-*•●▪◦]\s|\(?([ivx]{1,4}|[a-zA-Z]|\d{1,2})\)\s|\d
 
 @Language.component(NAME)
 def paragraph_breaks(doc: Doc) -> Doc:
+    text = doc.text  # built from the tokens on every access: once here, not once per line (was quadratic)
     for tok in doc:
         prev = doc[tok.i - 1] if tok.i else None
         if tok.is_space or (prev is not None and not prev.is_space):
             continue
         line_start = prev is None or "\n" in prev.text
-        item = _ITEM.match(doc.text, tok.idx) if line_start else None
-        end = item.end() if item else transcript.label_end(doc.text, tok.idx) if line_start else None
+        item = _ITEM.match(text, tok.idx) if line_start else None
+        end = item.end() if item else transcript.label_end(text, tok.idx) if line_start else None
         if prev is not None and (end is not None or "\n\n" in prev.text.replace(" ", "").replace("\t", "")):
             tok.is_sent_start = True
         if end is not None:  # the marker or label and the first word stay one sentence: "-" alone is none
