@@ -1,7 +1,8 @@
 """Benchmark `analyze` against one plain spaCy pass over the same files, side by side in one run.
 
 Selects files from ../shared/corpus (the 26 NTIA comments first, then op-eds, news and White House texts)
-until they hold ``--limit-tokens`` spaCy tokens, ingests them into a fresh workspace and prints: the plain
+until they hold ``--limit-tokens`` spaCy tokens, ingests them into a fresh workspace and prints: the machine
+(CPU, cores, native bfloat16: the ratio below depends on the CPU's transformer speed against spaCy's), the plain
 ``en_core_web_sm`` pass (all components, one process, in a child process so its memory is not counted),
 ``analyze`` wall time with documents, tokens and sentences per second per stage, the ratio analyze / plain
 spaCy, a second (incremental) analyze, and the peak memory of the whole process tree (this process and every
@@ -106,6 +107,19 @@ def plain_spacy(texts: list[str], workdir: Path) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def cpu_line() -> str:
+    """The CPU the figures come from: the ratio to plain spaCy depends on its transformer speed (bfloat16)."""
+    from pipeline.embed import native_bf16
+
+    name = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    return f"machine: {name}, {os.cpu_count()} cores, native bfloat16: {'yes' if native_bf16() else 'no'}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit-tokens", type=int, default=590_000)
@@ -144,6 +158,7 @@ def main() -> None:
             n_chunks = store.count("chunks")
         plain = plain or plain_spacy(texts, ws)
         plain_s, tokens = plain["seconds"], plain["tokens"]
+        print(cpu_line())
         print(
             f"corpus: {len(files)} files, {len(texts)} documents, {tokens} spaCy tokens "
             f"({approx} by the tokenizer alone), {plain['sentences']} sentences, {n_chunks} topic chunks"
