@@ -23,6 +23,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import trafilatura
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.collect import article  # noqa: E402
@@ -134,7 +136,7 @@ def main() -> None:
     rows: dict[str, list[tuple[float, float, float]]] = {}
     start = time.perf_counter()
     for _, raw, truth in pairs:
-        tree = article.trafilatura.load_html(decode(raw, None))
+        tree = trafilatura.load_html(decode(raw, None))
         cands = article.candidates(tree) if tree is not None else {}
         results = {"vote": article.vote(cands, titles=article.page_titles(tree)) if cands else ""}
         if args.all:

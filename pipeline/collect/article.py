@@ -1,31 +1,29 @@
 """Article text by a vote of extractors.
 
 trafilatura run three ways (precision, balanced, recall), readability-lxml and jusText each propose a text. The
-recall run's lines are the candidates; a line is kept when most other extractors also found it (4-gram shingle
-containment, or the exact word run for lines too short to shingle, such as headings and CJK sentences), which
-drops comments, teasers and link lists that one extractor let through while keeping the lines that a precise
-run alone would miss. When the vote keeps too little, the whole extraction that agrees most with the others is
-taken instead. Last, the page title repeated at the top and a trailing "related / comments" block are cut, as
-article-body ground truths leave them out.
+recall run's lines, with any line of the balanced run it lacks, are the candidates; a line is kept when most
+extractors also found it (4-gram shingle containment, or the exact word run for lines too short to shingle, such as
+headings and CJK sentences), which drops comments, teasers and link lists that one extractor let through while
+keeping the lines that a precise run alone would miss. A line holding several sentences (a whole layout-table
+cell) is voted sentence by sentence, and a line between two kept lines needs only two extractors. When the vote
+keeps too little, the whole extraction that agrees most with the others is taken instead. Last, the page title
+repeated at the top, a dateline and a trailing "related / comments / tags" block are cut, as article-body ground
+truths leave them out. The trafilatura runs read a copy of the page in which a block's leading text before
+<br>-separated lines follows a <br> too, since trafilatura otherwise drops it.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
-import logging
 import re
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-import lxml.html
-import trafilatura
-from lxml import etree
 from lxml.html import HtmlElement
 
-logger = logging.getLogger(__name__)
+from pipeline.collect.extractors import EXTRACTORS, candidates, page_titles
+from pipeline.collect.extractors import tokens as _tokens
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+__all__ = ["EXTRACTORS", "article_text", "candidates", "consensus", "page_titles", "trim", "vote"]
 SHINGLE = 4
 SUPPORT = 0.5  # share of a paragraph's shingles another extraction must contain to count as a vote
 # Short lines that are site furniture whichever extractor let them through.
@@ -34,6 +32,10 @@ _FURNITURE = re.compile(
     r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,60}|follow us\b.{0,40}|click here\b.{0,40})\W*$",
     re.I,
 )
+# Where a line is cut into sentences for the vote: after a sentence end, at a table-cell bar or a run of spaces.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+(?=\S)|\s+\|\s+|\s{2,}")
+GAP_WORDS = 8  # a line filling a gap between kept lines has at least this many words
+LONG_LINE = 3  # a line of this many sentences or more is voted sentence by sentence
 MIN_SHARE = 0.6  # the vote must keep at least this share of the median extraction's length
 # Headings that open the end matter (teasers, comments) when they come after the middle of the text.
 _TAIL = re.compile(
@@ -41,7 +43,7 @@ _TAIL = re.compile(
     r"|related( articles| stories| videos| posts| coverage| content)?|recommended( for you| stories)?"
     r"|read (more|next)|comments?( \(\d+\))?|loading comments"
     r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30}"
-    r"|leave a (comment|reply)|join the (conversation|discussion)|see more (photos|pictures)"
+    r"|leave a (comment|reply)|join the (conversation|discussion)|see more (photos|pictures)|tags|tagged( with)?"
     r"|coment(ar|arios?)|kommentare?|commentaires?|commenti)\W*$",
     re.I,
 )
@@ -49,84 +51,12 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 # Short lines that open an extraction with a byline, a dateline or tags rather than the article.
 _BYLINE = re.compile(
     r"^(by|por|von|par|di)\s|^(topics|tags|filed under|posted|published|updated)\b"
+    r"|\b(19|20)\d\d\b.*\b\d{1,2}:\d\d\b|\b\d{1,2}:\d\d\b.*\b(19|20)\d\d\b"  # a year and a clock time, any language
     rf"|\b\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}\b|\b{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\b",
     re.I,
 )
 WHOLE = ("precision", "balanced", "recall", "readability")  # extractors whose whole text may stand alone
 _SECONDS = frozenset(("readability", "justext"))  # the voters that are not trafilatura runs
-
-
-Extractor = Callable[[HtmlElement, str | None], str]
-
-
-def _trafilatura(*, favor_precision: bool = False, favor_recall: bool = False) -> Extractor:
-    def run(tree: HtmlElement, url: str | None) -> str:
-        text = trafilatura.extract(
-            copy.deepcopy(tree), url=url, include_comments=False, include_tables=True,
-            favor_precision=favor_precision, favor_recall=favor_recall,
-        )  # fmt: skip
-        return text or ""
-
-    return run
-
-
-def _readability(tree: HtmlElement, url: str | None) -> str:
-    from readability import Document as Readable
-
-    try:
-        summary = Readable(etree.tostring(tree, encoding="unicode"), url=url).summary(html_partial=True)
-    except Exception as err:  # readability raises bare Exceptions on odd pages  # noqa: BLE001
-        logger.debug("readability failed on %s: %s", url, err)
-        return ""
-    try:
-        root = lxml.html.fromstring(summary)
-    except (etree.ParserError, ValueError):
-        return ""
-    blocks = root.xpath("//p|//h2|//h3|//h4|//li|//blockquote|//pre|//td")
-    lines = [" ".join(b.text_content().split()) for b in blocks if not b.xpath(".//p")]
-    return "\n".join(line for line in lines if line)
-
-
-_STOPLISTS = ("English", "French", "Spanish", "German", "Portuguese", "Italian", "Dutch")
-
-
-@functools.cache
-def _stoplists() -> tuple[frozenset[str], ...]:
-    """jusText's stoplists of ``_STOPLISTS``, read from its package files once."""
-    import justext
-
-    return tuple(justext.get_stoplist(lang) for lang in _STOPLISTS)
-
-
-def _stoplist(tree: HtmlElement) -> frozenset[str]:
-    """jusText's stoplist for the page's language: the one whose words are most frequent in its text."""
-    words = [w.lower() for w in _tokens(tree.text_content()[:50_000])]
-    return max(_stoplists(), key=lambda stop: sum(w in stop for w in words))
-
-
-def _justext(tree: HtmlElement, url: str | None) -> str:
-    import justext
-
-    try:
-        html = etree.tostring(tree, encoding="utf-8")
-        paras = justext.justext(html, _stoplist(tree), encoding="utf-8")
-    except Exception as err:  # noqa: BLE001 - jusText fails on some trees; it is one voter of five
-        logger.debug("justext failed on %s: %s", url, err)
-        return ""
-    return "\n".join(p.text for p in paras if not p.is_boilerplate)
-
-
-EXTRACTORS: dict[str, Extractor] = {
-    "precision": _trafilatura(favor_precision=True),
-    "balanced": _trafilatura(),
-    "recall": _trafilatura(favor_recall=True),
-    "readability": _readability,
-    "justext": _justext,
-}
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
 
 
 def _grams(tokens: list[str], n: int = SHINGLE) -> set[tuple[str, ...]]:
@@ -173,34 +103,66 @@ def consensus(candidates: dict[str, str]) -> str:
 
 
 def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
-    """Keep the recall run's lines that a majority of the other extractions contain, minus title and tail.
+    """Keep the lines of the recall and balanced trafilatura runs that most extractions contain, minus title and
+    tail.
 
     Outside the core (the first to the last line that readability or jusText also found), a line needs one of
     those two as well: there the trafilatura runs agree among themselves on footers and signatures."""
     base = candidates.get("recall") or candidates.get("balanced") or ""
-    voters = {name: _Voter(text) for name, text in candidates.items() if text.strip() and name != "recall"}
-    if len(voters) < 2:
+    voters = {name: _Voter(text) for name, text in candidates.items() if text.strip()}
+    if len(voters) < 3:
         return candidates.get("balanced") or base
-    need = (len(voters) + 1) // 2  # a majority of the other extractors (the recall run votes for itself)
-    lines = base.split("\n")
-    tokens = [_tokens(line) for line in lines]
-    support = [{name for name, voter in voters.items() if toks and voter.contains(toks)} for toks in tokens]
-    seconded = [bool(found & _SECONDS) for found in support]
-    core = [i for i, ok in enumerate(seconded) if ok]
-    outside = bool(_SECONDS & voters.keys()) and bool(core)  # without those voters there is no core to be outside
-    kept = []
-    for i, line in enumerate(lines):
-        if not tokens[i] or (len(line) < 80 and _FURNITURE.match(line.strip())):
-            continue
-        if outside and not seconded[i] and not core[0] <= i <= core[-1]:
-            continue
-        if len(support[i]) >= need:
-            kept.append(line)
+    lines = _merged(base.split("\n"), candidates.get("balanced", "").split("\n"))
+    kept = [line for line in _vote_lines(lines, voters) if line]
     text = "\n".join(_without_repeated_runs(kept))
     # Too little kept means the extractors disagree on where the article is: take the most agreed-on whole.
     if len(text) < MIN_SHARE * statistics.median(len(t) for t in candidates.values() if t.strip()):
         text = consensus(candidates)
     return trim(text, titles=titles)
+
+
+def _merged(lines: list[str], extra: list[str]) -> list[str]:
+    """``lines`` with the lines of ``extra`` that they lack, each placed after the line it follows in ``extra``:
+    the recall run sometimes drops a paragraph that the balanced run keeps."""
+    found = [_Voter(line) for line in lines]
+    out, pos = [], 0
+    for line in extra:
+        toks = _tokens(line)
+        at = next((j for j in range(pos, len(lines)) if toks and found[j].contains(toks)), None)
+        if at is None:
+            if toks and not any(voter.contains(toks) for voter in found):
+                out.append(line)
+            continue
+        out.extend(lines[pos : at + 1])
+        pos = at + 1
+    return out + lines[pos:]
+
+
+def _vote_lines(lines: list[str], voters: dict[str, _Voter]) -> list[str]:
+    """Each line as the vote keeps it: whole, cut to its voted sentences, or "" when dropped."""
+    need = len(voters) // 2 + 1  # a majority of the extractors
+    tokens = [_tokens(line) for line in lines]
+    support = [{name for name, voter in voters.items() if toks and voter.contains(toks)} for toks in tokens]
+    seconded = [bool(found & _SECONDS) for found in support]
+    core = [i for i, ok in enumerate(seconded) if ok]
+    outside = bool(_SECONDS & voters.keys()) and bool(core)  # without those voters there is no core to be outside
+    out, eligible = [""] * len(lines), []
+    for i, line in enumerate(lines):
+        if not tokens[i] or (len(line) < 80 and _FURNITURE.match(line.strip())):
+            continue
+        if outside and not seconded[i] and not core[0] <= i <= core[-1]:
+            continue
+        eligible.append(i)
+        parts = _SENTENCE_BREAK.split(line)
+        if len(parts) >= LONG_LINE:  # a whole table cell or block as one line: vote on its sentences
+            out[i] = " ".join(p for p in parts if sum(v.contains(_tokens(p)) for v in voters.values()) >= need)
+        elif len(support[i]) >= need:
+            out[i] = line
+    # A sentence between two kept lines needs two extractors only: precise runs drop a paragraph for its links.
+    gaps = [i for i in eligible if not out[i] and len(support[i]) >= 2 and len(tokens[i]) >= GAP_WORDS]
+    for i in [i for i in gaps if 0 < i < len(lines) - 1 and out[i - 1] and out[i + 1]]:
+        out[i] = lines[i]
+    return out
 
 
 def _without_repeated_runs(lines: list[str], run: int = 4, min_words: int = 10) -> list[str]:
@@ -245,17 +207,6 @@ def trim(text: str, *, titles: Iterable[str] = ()) -> str:
         if seen > total / 2 and len(line) < 60 and _TAIL.match(line.strip()):
             return "\n".join(lines[:i])
     return "\n".join(lines)
-
-
-def page_titles(tree: HtmlElement) -> list[str]:
-    """The page's <title>, <h1> and og:title texts, which article bodies do not repeat."""
-    texts = [" ".join(e.text_content().split()) for e in tree.xpath("//title|//h1")]
-    texts += [str(t) for t in tree.xpath("//meta[@property='og:title']/@content")]
-    return [t for t in texts if t]
-
-
-def candidates(tree: HtmlElement, *, url: str | None = None, names: tuple[str, ...] | None = None) -> dict[str, str]:
-    return {name: fn(tree, url) for name, fn in EXTRACTORS.items() if names is None or name in names}
 
 
 def article_text(tree: HtmlElement, *, url: str | None = None) -> str | None:

@@ -73,6 +73,48 @@ def test_vote_drops_trafilatura_only_lines_outside_the_article_and_a_block_given
     assert vote({n: code for n in ("recall", "balanced", "precision", "readability", "justext")}) == code
 
 
+def test_vote_keeps_the_article_sentences_of_a_long_line_that_also_holds_teasers() -> None:
+    teasers = ["Top stories", "Another headline entirely, with a teaser under it.", "Partner news from the region."]
+    cell = "| " + " ".join(BODY) + "  " + "  ".join(teasers) + " |"  # a layout-table cell given as one line
+    article = " ".join(BODY)
+    cands = {"recall": cell, "balanced": cell, "precision": article, "readability": article, "justext": article}
+    assert vote(cands) == "| " + article
+
+
+def test_vote_keeps_a_sentence_between_kept_lines_that_one_other_extractor_found() -> None:
+    linked = "The discovery was announced in an article published on Monday in a journal."  # precise runs drop it
+    full = "\n".join([BODY[0], linked, BODY[1]])
+    short = "\n".join([BODY[0], BODY[1]])
+    cands = {"recall": full, "balanced": full, "precision": short, "readability": short, "justext": short}
+    assert vote(cands) == full
+    teaser = "\n".join([BODY[0], "Read more", BODY[1]])  # too short to fill a gap on one vote
+    assert vote({**cands, "recall": teaser, "balanced": teaser}) == short
+
+
+# The shape of a real page (reduced, with our own words) on which trafilatura dropped the article's first paragraph.
+LEAD_PAGE = """<html><body><div><div><div id="content"><div><div>
+<div>Lead paragraph of the article, which the extractor should keep. <br>Second paragraph of the article stays.
+</div></div></div></div>
+<div><div><ul>{teasers}</ul></div><div><ul>{teasers}</ul></div></div></div></div>
+<div><div><div><p>{filler}</p></div></div></div></body></html>"""
+
+
+def test_trafilatura_runs_keep_the_lead_text_of_a_br_laid_out_block() -> None:
+    from pipeline.collect.extractors import EXTRACTORS
+
+    teasers = "".join(f"<li><div><a><p>{line}</p></a></div></li>" for line in BODY)
+    page = LEAD_PAGE.format(teasers=teasers, filler=" ".join(BODY))
+    for name in ("precision", "balanced", "recall"):
+        text = EXTRACTORS[name](lxml.html.fromstring(page), None)
+        assert "Lead paragraph of the article" in text, name
+
+
+def test_trim_drops_a_dateline_in_any_language_and_a_late_tags_block() -> None:
+    text = "\n".join(["segunda-feira, 22 de janeiro de 2018 às 0:13", *BODY, "Tags", "open weights, model cards"])
+    assert trim(text) == "\n".join(BODY)
+    assert trim("\n".join(["At 10:30 the committee met.", *BODY])) == "\n".join(["At 10:30 the committee met.", *BODY])
+
+
 def test_a_headline_split_over_lines_is_trimmed_by_its_words() -> None:
     text = "\n".join(["Committee backs", "open weights, at last", *BODY])
     assert trim(text, titles=["At last, the committee backs open weights - Daily Wire"]) == "\n".join(BODY)
@@ -85,6 +127,6 @@ def test_justext_reads_a_french_page_with_the_french_stoplist() -> None:
     )
     tree = lxml.html.fromstring(f"<html><body><nav><a href='/'>Accueil</a></nav><p>{para}</p><p>{para}</p>"
                                 "</body></html>")  # fmt: skip
-    from pipeline.collect.article import EXTRACTORS
+    from pipeline.collect.extractors import EXTRACTORS
 
     assert para in EXTRACTORS["justext"](tree, None)

@@ -1,0 +1,117 @@
+"""The five extractors that propose an article text for the vote (``article.py``): trafilatura run three ways
+(precision, balanced, recall), readability-lxml and jusText. Each takes a parsed page and returns plain text, one
+paragraph per line, or "" when it finds nothing or fails."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import re
+from collections.abc import Callable
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+
+logger = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` (runs of word characters), as the shingle measures count them."""
+    return _TOKEN.findall(text)
+
+
+Extractor = Callable[[HtmlElement, str | None], str]
+
+
+def _lead_text_after_break(tree: HtmlElement) -> HtmlElement:
+    """A copy where a block's own leading text, before <br>-separated lines, follows a <br> too: trafilatura
+    drops a div's text that precedes its children, often the first paragraph of a <br>-laid-out article."""
+    tree = copy.deepcopy(tree)
+    for block in tree.iter("div", "td", "section", "article"):
+        if block.text and block.text.strip() and block.find("br") is not None:
+            br = block.makeelement("br", {})
+            br.tail, block.text = block.text, None
+            block.insert(0, br)
+    return tree
+
+
+def _trafilatura(*, favor_precision: bool = False, favor_recall: bool = False) -> Extractor:
+    def run(tree: HtmlElement, url: str | None) -> str:
+        text = trafilatura.extract(
+            _lead_text_after_break(tree), url=url, include_comments=False, include_tables=True,
+            favor_precision=favor_precision, favor_recall=favor_recall,
+        )  # fmt: skip
+        return text or ""
+
+    return run
+
+
+def _readability(tree: HtmlElement, url: str | None) -> str:
+    from readability import Document as Readable
+
+    try:
+        summary = Readable(etree.tostring(tree, encoding="unicode"), url=url).summary(html_partial=True)
+    except Exception as err:  # readability raises bare Exceptions on odd pages  # noqa: BLE001
+        logger.debug("readability failed on %s: %s", url, err)
+        return ""
+    try:
+        root = lxml.html.fromstring(summary)
+    except (etree.ParserError, ValueError):
+        return ""
+    blocks = root.xpath("//p|//h2|//h3|//h4|//li|//blockquote|//pre|//td")
+    lines = [" ".join(b.text_content().split()) for b in blocks if not b.xpath(".//p")]
+    return "\n".join(line for line in lines if line)
+
+
+_STOPLISTS = ("English", "French", "Spanish", "German", "Portuguese", "Italian", "Dutch")
+
+
+@functools.cache
+def _stoplists() -> tuple[frozenset[str], ...]:
+    """jusText's stoplists of ``_STOPLISTS``, read from its package files once."""
+    import justext
+
+    return tuple(justext.get_stoplist(lang) for lang in _STOPLISTS)
+
+
+def _stoplist(tree: HtmlElement) -> frozenset[str]:
+    """jusText's stoplist for the page's language: the one whose words are most frequent in its text."""
+    words = [w.lower() for w in tokens(tree.text_content()[:50_000])]
+    return max(_stoplists(), key=lambda stop: sum(w in stop for w in words))
+
+
+def _justext(tree: HtmlElement, url: str | None) -> str:
+    import justext
+
+    try:
+        html = etree.tostring(tree, encoding="utf-8")
+        paras = justext.justext(html, _stoplist(tree), encoding="utf-8")
+    except Exception as err:  # noqa: BLE001 - jusText fails on some trees; it is one voter of five
+        logger.debug("justext failed on %s: %s", url, err)
+        return ""
+    return "\n".join(p.text for p in paras if not p.is_boilerplate)
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "precision": _trafilatura(favor_precision=True),
+    "balanced": _trafilatura(),
+    "recall": _trafilatura(favor_recall=True),
+    "readability": _readability,
+    "justext": _justext,
+}
+
+
+def page_titles(tree: HtmlElement) -> list[str]:
+    """The page's <title>, <h1> and og:title texts, which article bodies do not repeat."""
+    texts = [" ".join(e.text_content().split()) for e in tree.xpath("//title|//h1")]
+    texts += [str(t) for t in tree.xpath("//meta[@property='og:title']/@content")]
+    return [t for t in texts if t]
+
+
+def candidates(tree: HtmlElement, *, url: str | None = None, names: tuple[str, ...] | None = None) -> dict[str, str]:
+    return {name: fn(tree, url) for name, fn in EXTRACTORS.items() if names is None or name in names}
