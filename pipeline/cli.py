@@ -15,6 +15,7 @@ from pipeline import __version__
 from pipeline.errors import OpentideError
 
 EXIT_OK, EXIT_CRASH, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 2, 3
+ANY_LANGUAGE = "keep texts in every language this time (default: only [ingest] languages; the models are English)"
 
 
 def _add_common(p: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -48,12 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("urls", nargs="*", help="URLs to collect, and what they list (default: every configured source)")
     c.add_argument("--source", action="append", help="the configured source with this name (repeatable)")
     c.add_argument("--kind", help="kind of document the given URLs yield (default: [ingest] default_kind)")
+    c.add_argument("--any-language", action="store_true", help=ANY_LANGUAGE)
 
     i = cmd("ingest", "ingest local files and folders (.txt .md .html .pdf .jsonl)")
     i.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the workspace's corpus_dirs)")
     i.add_argument("--kind", help="kind of the ingested documents (default: from metadata or settings)")
     i.add_argument("--source", help="a name recorded on each document")
     i.add_argument("--reextract", action="store_true", help="re-extract collected documents from raw snapshots")
+    i.add_argument("--any-language", action="store_true", help=ANY_LANGUAGE)
 
     a = cmd("analyze", "sentences, entities, stance and topics for new or changed documents")
     a.add_argument("--engine", choices=["local", "dask"], help="where to run (default: [analysis] engine)")

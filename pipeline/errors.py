@@ -45,8 +45,8 @@ E_EMBED_MODEL = (
     "[analysis] embedding_model to a local model directory; models are never downloaded at run time."
 )
 E_LANGUAGE = (
-    "{name}: the text is in '{language}', not in [ingest] languages {allowed}; add the language there to keep it "
-    "(analysis models are English-only)"
+    "the text is in '{language}', not in [ingest] languages {allowed}; add the language there, or pass "
+    "--any-language, to keep it (analysis models are English-only)"
 )
 E_NO_DOCS = (
     "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect URL` first, "

@@ -212,7 +212,7 @@ def _settings_lines(settings: Settings) -> list[str]:
         f"settings: {own if own.is_file() else 'the defaults (no opentide.toml here)'}",
         f"  stance target: {stance['target']} (relevance threshold {stance['relevance_threshold']})",
         f"  corpus folders: {', '.join(ws['corpus_dirs']) or 'none'}",
-        f"  languages kept: {', '.join(settings.values['ingest']['languages'])}",
+        f"  languages kept: {', '.join(settings.values['ingest']['languages']) or 'all'}",
         f"  timeline: {settings.values['timeline']['freq']}; outputs: {settings.outputs}",
     ]
 
@@ -282,6 +282,8 @@ def dispatch(args: argparse.Namespace) -> Result:
         return stance_command(settings, args)
     if cmd == "report":
         return report(settings)
+    if getattr(args, "any_language", False):
+        settings.values["ingest"]["languages"] = []  # an empty list keeps every language
     with open_store(settings) as store:
         if cmd == "ingest":
             if args.reextract:

@@ -45,8 +45,7 @@ def extract(
     else:
         raise InputRejected(f"not a page or a PDF ({kind}, declared {content_type or 'no type'})", code="content_type")
     if languages and doc.language and doc.language not in languages:
-        reason = E_LANGUAGE.format(name=url, language=doc.language, allowed=list(languages))
-        raise InputRejected(reason, code="language")
+        raise InputRejected(E_LANGUAGE.format(language=doc.language, allowed=list(languages)), code="language")
     return doc
 
 

@@ -256,7 +256,7 @@ class Reader:
         language = str(fm.get("language") or meta.get("language") or ls.get("language") or detect_language(text) or "")
         if self.opt.languages and language not in self.opt.languages:
             allowed = list(self.opt.languages)
-            raise InputRejected(E_LANGUAGE.format(name=name, language=language, allowed=allowed), code="language")
+            raise InputRejected(f"{name}: {E_LANGUAGE.format(language=language, allowed=allowed)}", code="language")
         url_keys = ("url", "source_url", "canonical_url")
         url = _first(fm, *url_keys) or meta.get("url") or _first(ls, *url_keys)
         published, date_source = find_date(metadata=meta, front_matter=fm, manifest=ls, url=url, text=text)

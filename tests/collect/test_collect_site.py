@@ -188,3 +188,11 @@ def test_pages_in_other_languages_are_rejected_whatever_they_declare(
     assert rejected["location"] == site.url("/zh") and rejected["code"] == "language"
     assert "the text is in 'zh', not in [ingest] languages ['en']" in rejected["reason"]
     assert store.doc_for_location(site.url("/zh")) is None
+    # Asked to, the command keeps it (an extraction benchmark, a corpus to translate later).
+    from pipeline.cli import EXIT_OK, main
+
+    (tmp_path / "ws").mkdir()
+    assert main(["collect", site.url("/zh"), "--any-language", "-w", str(tmp_path / "ws"), "--no-progress"]) == EXIT_OK
+    with Store(tmp_path / "ws" / "corpus" / "opentide.sqlite") as kept:
+        doc = kept.get_document(kept.doc_for_location(site.url("/zh")) or "")
+        assert doc is not None and doc.language == "zh" and row["full_text"][:200] in doc.text.replace("\n", "")
