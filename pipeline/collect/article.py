@@ -1,15 +1,15 @@
 """Article text by a vote of extractors.
 
-trafilatura run three ways (precision, balanced, recall), readability-lxml and jusText each propose a text. The
-recall run's lines, with any line of the balanced run it lacks, are the candidates; a line is kept when most
-extractors also found it (4-gram shingle containment, or the exact word run for lines too short to shingle, such as
-headings and CJK sentences), which drops comments, teasers and link lists that one extractor let through while
-keeping the lines that a precise run alone would miss. A line holding several sentences (a whole layout-table
-cell) is voted sentence by sentence, and a line between two kept lines needs only two extractors. When the vote
-keeps too little, the whole extraction that agrees most with the others is taken instead. Last, the page title
-repeated at the top, a dateline and a trailing "related / comments / tags" block are cut, as article-body ground
-truths leave them out. The trafilatura runs read a copy of the page in which a block's leading text before
-<br>-separated lines follows a <br> too, since trafilatura otherwise drops it.
+trafilatura run three ways (precision, balanced, recall), readability-lxml and jusText each propose a text
+(``extractors.py``). The recall run's lines, with any line of the balanced run it lacks, are the candidates; a
+line is kept when most extractors also found it (4-gram shingle containment, or the exact word run for lines too
+short to shingle, such as headings and CJK sentences), which drops comments, teasers and link lists that one
+extractor let through while keeping the lines that a precise run alone would miss. A line holding several
+sentences (a whole layout-table cell) is voted sentence by sentence; a line that, of the trafilatura runs, only
+the recall run found needs one vote more (gallery captions); a line between two kept lines needs two extractors
+only. When the vote keeps too little, the whole extraction that agrees most with the others is taken instead.
+Last, the page title repeated at the top, a dateline and a trailing "related / comments / tags" block are cut, as
+article-body ground truths leave them out.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ _BYLINE = re.compile(
 )
 WHOLE = ("precision", "balanced", "recall", "readability")  # extractors whose whole text may stand alone
 _SECONDS = frozenset(("readability", "justext"))  # the voters that are not trafilatura runs
+_TIGHT = frozenset(("precision", "balanced"))  # the trafilatura runs stricter than the recall run
 
 
 def _grams(tokens: list[str], n: int = SHINGLE) -> set[tuple[str, ...]]:
@@ -141,6 +142,10 @@ def _merged(lines: list[str], extra: list[str]) -> list[str]:
 def _vote_lines(lines: list[str], voters: dict[str, _Voter]) -> list[str]:
     """Each line as the vote keeps it: whole, cut to its voted sentences, or "" when dropped."""
     need = len(voters) // 2 + 1  # a majority of the extractors
+
+    def enough(found: set[str]) -> bool:  # what only the loosest trafilatura run found needs one vote more
+        return len(found) >= need + (len(voters) > 3 and not found & _TIGHT)
+
     tokens = [_tokens(line) for line in lines]
     support = [{name for name, voter in voters.items() if toks and voter.contains(toks)} for toks in tokens]
     seconded = [bool(found & _SECONDS) for found in support]
@@ -155,8 +160,8 @@ def _vote_lines(lines: list[str], voters: dict[str, _Voter]) -> list[str]:
         eligible.append(i)
         parts = _SENTENCE_BREAK.split(line)
         if len(parts) >= LONG_LINE:  # a whole table cell or block as one line: vote on its sentences
-            out[i] = " ".join(p for p in parts if sum(v.contains(_tokens(p)) for v in voters.values()) >= need)
-        elif len(support[i]) >= need:
+            out[i] = " ".join(p for p in parts if enough({n for n, v in voters.items() if v.contains(_tokens(p))}))
+        elif enough(support[i]):
             out[i] = line
     # A sentence between two kept lines needs two extractors only: precise runs drop a paragraph for its links.
     gaps = [i for i in eligible if not out[i] and len(support[i]) >= 2 and len(tokens[i]) >= GAP_WORDS]

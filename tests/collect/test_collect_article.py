@@ -81,6 +81,15 @@ def test_vote_keeps_the_article_sentences_of_a_long_line_that_also_holds_teasers
     assert vote(cands) == "| " + article
 
 
+def test_what_only_the_recall_run_of_trafilatura_found_needs_four_votes() -> None:
+    caption = "Delegates shake hands in the hall on Tuesday. The vote came late. Photo: Staff"  # a gallery caption
+    article = "\n".join(BODY)
+    loose = "\n".join([caption, *BODY])
+    cands = {"recall": loose, "balanced": article, "precision": article, "readability": loose, "justext": loose}
+    assert vote(cands) == article  # three of five, but neither stricter trafilatura run
+    assert vote({**cands, "balanced": loose}) == loose
+
+
 def test_vote_keeps_a_sentence_between_kept_lines_that_one_other_extractor_found() -> None:
     linked = "The discovery was announced in an article published on Monday in a journal."  # precise runs drop it
     full = "\n".join([BODY[0], linked, BODY[1]])
