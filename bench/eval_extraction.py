@@ -2,6 +2,7 @@
 
     python bench/eval_extraction.py DIR                 # DIR holds NAME.html[.gz] + NAME.txt pairs
     python bench/eval_extraction.py DIR --all           # also each single extractor, to compare
+    python bench/eval_extraction.py DIR --pages         # also each page's shares of the vote's shingles
     python bench/eval_extraction.py --synthetic OUT     # render a development set from ../shared into OUT
 
 DIR may instead hold a ``ground-truth.json`` ({name: {"articleBody": ...}}) beside ``html/NAME.html.gz``
@@ -125,6 +126,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", type=Path, nargs="?")
     ap.add_argument("--all", action="store_true", help="score each single extractor too")
+    ap.add_argument("--pages", action="store_true", help="print the vote's true / extra / missed shares per page")
     ap.add_argument("--synthetic", type=Path, help="write a development set from ../shared here and exit")
     ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     args = ap.parse_args()
@@ -135,7 +137,7 @@ def main() -> None:
     pairs = load_pairs(args.folder)
     rows: dict[str, list[tuple[float, float, float]]] = {}
     start = time.perf_counter()
-    for _, raw, truth in pairs:
+    for page, raw, truth in pairs:
         tree = trafilatura.load_html(decode(raw, None))
         cands = article.candidates(tree) if tree is not None else {}
         results = {"vote": article.vote(cands, titles=article.page_titles(tree)) if cands else ""}
@@ -143,6 +145,9 @@ def main() -> None:
             results.update(cands)
         for name, text in results.items():
             rows.setdefault(name, []).append(tp_fp_fn(truth, text))
+        if args.pages:
+            print(f"{page[:16]:<16} true {rows['vote'][-1][0]:.2f} extra {rows['vote'][-1][1]:.2f} "
+                  f"missed {rows['vote'][-1][2]:.2f}")  # fmt: skip
     elapsed = time.perf_counter() - start
     for name, values in rows.items():
         s = scores(values)
