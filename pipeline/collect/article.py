@@ -7,7 +7,9 @@ short to shingle, such as headings and CJK sentences), which drops comments, tea
 extractor let through while keeping the lines that a precise run alone would miss. A line holding several
 sentences (a whole layout-table cell) is voted sentence by sentence; a line that, of the trafilatura runs, only
 the recall run found needs one vote more (gallery captions); a line between two kept lines needs two extractors
-only. When the vote keeps too little, the whole extraction that agrees most with the others is taken instead.
+only. Where trafilatura stopped early (readability's lines run on well past the last one the balanced run has,
+and jusText found that tail too), the tail is added. When the vote keeps too little, the whole extraction that
+agrees most with the others is taken instead.
 Last, the page title repeated at the top, a dateline and a trailing "related / comments / tags" block are cut, as
 article-body ground truths leave them out.
 """
@@ -36,6 +38,7 @@ _FURNITURE = re.compile(
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+(?=\S)|\s+\|\s+|\s{2,}")
 GAP_WORDS = 8  # a line filling a gap between kept lines has at least this many words
 LONG_LINE = 3  # a line of this many sentences or more is voted sentence by sentence
+LOST_TAIL = 0.5  # a tail of readability's lines this long against the trafilatura run's words was cut off
 MIN_SHARE = 0.6  # the vote must keep at least this share of the median extraction's length
 # Headings that open the end matter (teasers, comments) when they come after the middle of the text.
 _TAIL = re.compile(
@@ -114,12 +117,30 @@ def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
     if len(voters) < 3:
         return candidates.get("balanced") or base
     lines = _merged(base.split("\n"), candidates.get("balanced", "").split("\n"))
-    kept = [line for line in _vote_lines(lines, voters) if line]
+    kept = [line for line in _vote_lines(lines, voters) if line] + _lost_tail(candidates)
     text = "\n".join(_without_repeated_runs(kept))
     # Too little kept means the extractors disagree on where the article is: take the most agreed-on whole.
     if len(text) < MIN_SHARE * statistics.median(len(t) for t in candidates.values() if t.strip()):
         text = consensus(candidates)
     return trim(text, titles=titles)
+
+
+def _lost_tail(candidates: dict[str, str]) -> list[str]:
+    """readability's lines after the last one the balanced trafilatura run also has, when trafilatura stopped
+    early: that tail is long (half the run's length or more), holds most of what readability found beyond the run,
+    and jusText found it too on its own. Empty otherwise."""
+    tight, loose = _Voter(candidates.get("balanced", "")), candidates.get("readability", "").split("\n")
+    words = [_tokens(line) for line in loose]
+    shared = [i for i, toks in enumerate(words) if toks and tight.contains(toks)]
+    if not shared:
+        return []
+    tail = loose[shared[-1] + 1 :]
+    tail_words = sum(len(toks) for toks in words[shared[-1] + 1 :])
+    extra_words = sum(len(toks) for i, toks in enumerate(words) if i not in set(shared))
+    long = tail_words >= LOST_TAIL * len(_tokens(candidates.get("balanced", "")))
+    other = _Voter(candidates.get("justext", ""))
+    seconded = sum(len(toks) for toks in words[shared[-1] + 1 :] if toks and other.contains(toks))
+    return tail if long and tail_words >= 0.6 * extra_words and seconded >= 0.7 * tail_words else []
 
 
 def _merged(lines: list[str], extra: list[str]) -> list[str]:

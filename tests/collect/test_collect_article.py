@@ -90,6 +90,19 @@ def test_what_only_the_recall_run_of_trafilatura_found_needs_four_votes() -> Non
     assert vote({**cands, "balanced": loose}) == loose
 
 
+def test_vote_adds_the_tail_that_trafilatura_cut_off_when_readability_and_justext_found_it() -> None:
+    more = [
+        f"In part {n} of the second half, the reporter quoted officials who asked for more time before any vote."
+        for n in range(3)
+    ]
+    head, whole = "\n".join(BODY), "\n".join([*BODY, *more])
+    cands = {"recall": head, "balanced": head, "precision": head, "readability": whole, "justext": whole}
+    assert vote(cands) == whole
+    assert vote({**cands, "justext": head}) == head  # readability alone does not say trafilatura stopped early
+    captions = "\n".join([*more, *BODY])  # what readability has beyond the article comes before it: not a cut tail
+    assert vote({**cands, "readability": captions, "justext": captions}) == head
+
+
 def test_vote_keeps_a_sentence_between_kept_lines_that_one_other_extractor_found() -> None:
     linked = "The discovery was announced in an article published on Monday in a journal."  # precise runs drop it
     full = "\n".join([BODY[0], linked, BODY[1]])
