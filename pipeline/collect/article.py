@@ -136,7 +136,8 @@ def _lost_tail(candidates: dict[str, str]) -> list[str]:
         return []
     tail = loose[shared[-1] + 1 :]
     tail_words = sum(len(toks) for toks in words[shared[-1] + 1 :])
-    extra_words = sum(len(toks) for i, toks in enumerate(words) if i not in set(shared))
+    known = set(shared)
+    extra_words = sum(len(toks) for i, toks in enumerate(words) if i not in known)
     long = tail_words >= LOST_TAIL * len(_tokens(candidates.get("balanced", "")))
     other = _Voter(candidates.get("justext", ""))
     seconded = sum(len(toks) for toks in words[shared[-1] + 1 :] if toks and other.contains(toks))
@@ -147,10 +148,15 @@ def _merged(lines: list[str], extra: list[str]) -> list[str]:
     """``lines`` with the lines of ``extra`` that they lack, each placed after the line it follows in ``extra``:
     the recall run sometimes drops a paragraph that the balanced run keeps."""
     found = [_Voter(line) for line in lines]
+    same: dict[str, list[int]] = {}  # the runs mostly agree line for line: find those without a scan
+    for j, line in enumerate(lines):
+        same.setdefault(line.strip(), []).append(j)
     out, pos = [], 0
     for line in extra:
         toks = _tokens(line)
-        at = next((j for j in range(pos, len(lines)) if toks and found[j].contains(toks)), None)
+        at = next((j for j in same.get(line.strip(), ()) if j >= pos), None)
+        if at is None:
+            at = next((j for j in range(pos, len(lines)) if toks and found[j].contains(toks)), None)
         if at is None:
             if toks and not any(voter.contains(toks) for voter in found):
                 out.append(line)
