@@ -117,7 +117,7 @@ def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
     if len(voters) < 3:
         return candidates.get("balanced") or base
     lines = _merged(base.split("\n"), candidates.get("balanced", "").split("\n"))
-    kept = [line for line in _vote_lines(lines, voters) if line] + _lost_tail(candidates)
+    kept = [line for line in _vote_lines(lines, voters) if line] + _lost_tail(candidates, voters)
     text = "\n".join(_without_repeated_runs(kept))
     # Too little kept means the extractors disagree on where the article is: take the most agreed-on whole.
     if len(text) < MIN_SHARE * statistics.median(len(t) for t in candidates.values() if t.strip()):
@@ -125,11 +125,14 @@ def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
     return trim(text, titles=titles)
 
 
-def _lost_tail(candidates: dict[str, str]) -> list[str]:
+def _lost_tail(candidates: dict[str, str], voters: dict[str, _Voter]) -> list[str]:
     """readability's lines after the last one the balanced trafilatura run also has, when trafilatura stopped
     early: that tail is long (half the run's length or more), holds most of what readability found beyond the run,
     and jusText found it too on its own. Empty otherwise."""
-    tight, loose = _Voter(candidates.get("balanced", "")), candidates.get("readability", "").split("\n")
+    tight, other = voters.get("balanced"), voters.get("justext")
+    if tight is None or other is None:  # an empty run: nothing to have stopped early, or no second to the tail
+        return []
+    loose = candidates.get("readability", "").split("\n")
     words = [_tokens(line) for line in loose]
     shared = [i for i, toks in enumerate(words) if toks and tight.contains(toks)]
     if not shared:
@@ -139,7 +142,6 @@ def _lost_tail(candidates: dict[str, str]) -> list[str]:
     known = set(shared)
     extra_words = sum(len(toks) for i, toks in enumerate(words) if i not in known)
     long = tail_words >= LOST_TAIL * len(_tokens(candidates.get("balanced", "")))
-    other = _Voter(candidates.get("justext", ""))
     seconded = sum(len(toks) for toks in words[shared[-1] + 1 :] if toks and other.contains(toks))
     return tail if long and tail_words >= 0.6 * extra_words and seconded >= 0.7 * tail_words else []
 
