@@ -7,13 +7,20 @@ from functools import cache
 from typing import Any
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
 
 
 def _by_script(head: str) -> str | None:
-    """``zh`` or ``ja`` for a CJK-heavy text, without asking the model."""
-    if len(_CJK.findall(head)) > 0.2 * len(head.replace(" ", "")):
-        return "zh" if re.search(r"[\u4e00-\u9fff]", head) else "ja"
-    return None
+    """``zh``, ``ja`` or ``ko`` for a CJK-heavy text, without asking the model: Japanese writes kana among its
+    kanji, Korean Hangul; Han characters alone are Chinese."""
+    cjk = _CJK.findall(head)
+    if len(cjk) <= 0.2 * len(head.replace(" ", "")):
+        return None
+    kana, hangul = len(_KANA.findall(head)), len(_HANGUL.findall(head))
+    if hangul > kana:
+        return "ko"
+    return "ja" if kana > 0.05 * len(cjk) else "zh"
 
 
 def detect_language(text: str, *, sample: int = 5000) -> str | None:

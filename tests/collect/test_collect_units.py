@@ -78,3 +78,13 @@ def test_language_comes_from_a_sure_detector_else_the_declaration() -> None:
     assert extract_html(page.format("en", links), url="https://x.org/b").language == "en"  # unsure: the page's word
     short = page.format("", "A short note of some sixty letters, too few to tell its tongue.")
     assert extract_html(short, url="https://x.org/c").language is None  # short, undeclared: unknown
+
+
+def test_cjk_texts_are_told_apart_by_their_scripts() -> None:
+    from pipeline.ingest.language import detect_language
+
+    # Our own sentences, each about open AI models.
+    chinese = "开放权重模型让研究人员能够检查和改进人工智能系统，这也是政策辩论的核心。" * 3
+    japanese = "オープンな重みのモデルは、研究者が人工知能のシステムを調べて改善することを可能にします。" * 3
+    korean = "공개 가중치 모델은 연구자들이 인공지능 시스템을 살펴보고 개선할 수 있게 합니다." * 3
+    assert [detect_language(t) for t in (chinese, japanese, korean)] == ["zh", "ja", "ko"]
