@@ -15,7 +15,10 @@ from pipeline import __version__
 from pipeline.errors import OpentideError
 
 EXIT_OK, EXIT_CRASH, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 2, 3
-ANY_LANGUAGE = "keep texts in every language this time (default: only [ingest] languages; the models are English)"
+ANY_LANGUAGE = (
+    'store texts in every language this time, even with [ingest] other_languages = "reject" (analysis still reads '
+    "only [ingest] languages: the models are English)"
+)
 
 
 def _add_common(p: argparse.ArgumentParser, *, defaults: bool) -> None:

@@ -45,8 +45,13 @@ E_EMBED_MODEL = (
     "[analysis] embedding_model to a local model directory; models are never downloaded at run time."
 )
 E_LANGUAGE = (
-    "the text is in '{language}', not in [ingest] languages {allowed}; add the language there, or pass "
-    "--any-language, to keep it (analysis models are English-only)"
+    "the text is in '{language}', not in [ingest] languages {allowed}, and [ingest] other_languages is \"reject\"; "
+    'add the language there, set other_languages = "keep", or pass --any-language, to keep it'
+)
+E_LANGUAGE_KEPT = (
+    "the text is in '{language}', not in [ingest] languages {allowed}: stored, but left out of analysis (the "
+    "models are English-only); add the language there to analyse it, or set [ingest] other_languages = "
+    '"reject" not to store such texts'
 )
 E_NO_DOCS = (
     "The store {path} holds no documents yet. Run `opentide ingest PATH` or `opentide collect URL` first, "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,8 +60,12 @@ def analyze(
     if force:
         with store.transaction() as cur:
             cur.execute("DELETE FROM stage_runs")
+    held = set(store.outside_languages(settings.section("ingest")["languages"]))
+    if held:  # stored in a language the models do not read: no stage sees them, earlier results go
+        stats["other_language_docs"] = len(held)
+        store.drop_analysis(held)
     t0 = time.perf_counter()
-    pending = store.pending("nlp", nlp_stage.version(settings.section("entities"), settings.root))
+    pending = store.pending("nlp", nlp_stage.version(settings.section("entities"), settings.root), skip=held)
     if engine == "dask":
         from pipeline.dask_engine import run_nlp_dask
 
@@ -72,10 +76,10 @@ def analyze(
     limit_threads(int(analysis["model_threads"]))
     embedder = make_embedder(settings)
     t0 = time.perf_counter()
-    stats["stance_docs"] = run_stance(store, settings, embedder, progress=progress)
+    stats["stance_docs"] = run_stance(store, settings, embedder, held=held, progress=progress)
     stats["stance_s"] = round(time.perf_counter() - t0, 1)
     t0 = time.perf_counter()
-    stats.update(run_topics(store, settings, embedder, progress=progress))
+    stats.update(run_topics(store, settings, embedder, held=held, progress=progress))
     stats["topics_s"] = round(time.perf_counter() - t0, 1)
     return stats
 
@@ -144,7 +148,9 @@ def _aliases(settings: Settings, ent: dict[str, Any]) -> Path | None:
     return settings.path("entities", "aliases_file") if ent.get("aliases_file") else None
 
 
-def run_stance(store: Store, settings: Settings, embedder: Embedder, *, progress: bool = True) -> int:
+def run_stance(
+    store: Store, settings: Settings, embedder: Embedder, *, held: Set[str] = frozenset(), progress: bool = True
+) -> int:
     from pipeline.stages import stance as stance_stage
 
     section = settings.section("stance")
@@ -157,7 +163,7 @@ def run_stance(store: Store, settings: Settings, embedder: Embedder, *, progress
     )
     nlp_version = nlp_stage.version(settings.section("entities"), settings.root)
     version = f"{model.version}+{nlp_version}"
-    doc_ids = store.pending("stance", version)
+    doc_ids = store.pending("stance", version, skip=held)
     bar = tqdm(total=len(doc_ids), desc="stance", unit="doc", disable=not progress or None, leave=False)
     for batch in batched(doc_ids, BATCH_DOCS * 4):
         sentences = _sentences(store, batch)
@@ -178,13 +184,15 @@ def _sentences(store: Store, doc_ids: Sequence[str]) -> dict[str, list[tuple[int
     return out
 
 
-def run_topics(store: Store, settings: Settings, embedder: Embedder, *, progress: bool = True) -> dict[str, Any]:
+def run_topics(
+    store: Store, settings: Settings, embedder: Embedder, *, held: Set[str] = frozenset(), progress: bool = True
+) -> dict[str, Any]:
     from pipeline.stages import topics as topic_stage
     from pipeline.stages.chunks import chunk_document
 
     section = settings.section("topics")
     version = f"{topic_stage.STAGE_VERSION}-w{section['chunk_words']}"
-    new_docs = store.pending("chunks", version)
+    new_docs = store.pending("chunks", version, skip=held)
     for batch in batched(new_docs, BATCH_DOCS * 4):
         results = {}
         for doc in _load(store, batch):

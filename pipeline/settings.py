@@ -40,7 +40,12 @@ WORKSPACE_FILE = "opentide.toml"
 # Sections whose keys are open-ended (users add their own entries).
 OPEN_SECTIONS = {"entities"}
 # Settings that take one of a few words.
-CHOICES = {"analysis.precision": PRECISIONS, "analysis.engine": ("local", "dask"), "timeline.freq": tuple(FREQS)}
+CHOICES = {
+    "analysis.precision": PRECISIONS,
+    "analysis.engine": ("local", "dask"),
+    "timeline.freq": tuple(FREQS),
+    "ingest.other_languages": ("keep", "reject"),
+}
 # Numeric settings and the range they must lie in (low, high; None: unbounded); the others take any number.
 _AT_LEAST_1 = ("ingest.max_bytes", "collect.max_bytes", "collect.per_host_concurrency", "collect.concurrency",
                "analysis.batch_size", "analysis.n_process", "topics.min_docs", "topics.chunk_words",

@@ -61,6 +61,9 @@ def ingest(
     lines += [f"  rejected: {reason}" for _, reason in report.rejected[:20]]
     if len(report.rejected) > 20:
         lines.append(f"  ... and {len(report.rejected) - 20} more (see `opentide status`)")
+    lines += [f"  kept, not analysed: {notice}" for _, notice in report.other_language[:20]]
+    if len(report.other_language) > 20:
+        lines.append(f"  ... and {len(report.other_language) - 20} more (see `opentide status`)")
     return report.ok, lines
 
 
@@ -93,6 +96,9 @@ def collect(
     lines = [f"collect: {_counts(report.as_dict())}"]
     if report.failed:
         lines.append("  some URLs failed: `opentide status` lists each with its reason")
+    if report.other_language:
+        lines.append(f"  {report.other_language} documents in a language outside [ingest] languages are stored but "
+                     "left out of analysis: `opentide status` lists each")  # fmt: skip
     return report.exit_code == 0, lines
 
 
@@ -106,9 +112,11 @@ def _named_sources(settings: Settings, names: list[str]) -> list[dict[str, Any]]
 
 
 def collect_settings(settings: Settings) -> dict[str, Any]:
-    """``[collect]`` plus what ``[ingest]`` says of every document: the languages it keeps and the default kind."""
+    """``[collect]`` plus what ``[ingest]`` says of every document: the languages analysed, whether a text in
+    another one is kept, and the default kind."""
     ingest = settings.section("ingest")
-    return {**settings.section("collect"), "languages": ingest["languages"], "default_kind": ingest["default_kind"]}
+    keys = ("languages", "other_languages", "default_kind")
+    return {**settings.section("collect"), **{k: ingest[k] for k in keys}}
 
 
 def reextract(settings: Settings, store: Store) -> Result:
@@ -162,8 +170,9 @@ def _need_analysis(settings: Settings, store: Store) -> list[str]:
     if found:
         names = ", ".join(f"'{name}'" for name in sorted(found))
         raise StoreError(msg.E_OTHER_TARGET.format(path=store.path, found=names, target=target))
-    missing = store.count_without("stance")
-    return [msg.E_NOT_ANALYSED.format(n=missing, total=store.count("documents"))] if missing else []
+    held = store.outside_languages(settings.section("ingest")["languages"])
+    missing = store.count_without("stance", skip=held)
+    return [msg.E_NOT_ANALYSED.format(n=missing, total=store.count("documents") - len(held))] if missing else []
 
 
 def _need_documents(store: Store, lines: list[str] | None = None) -> None:
@@ -194,6 +203,8 @@ def status(settings: Settings, store: Store) -> Result:
         lines.append(f"  {table}: {store.count(table)}")
     undated = store.query("SELECT COUNT(*) AS n FROM documents WHERE published IS NULL")[0]["n"]
     lines.append(f"  undated documents: {undated}")
+    held = store.outside_languages(settings.section("ingest")["languages"])
+    lines.append(f"  documents left out of analysis for their language ([ingest] languages): {len(held)}")
     lines.append("last runs:")
     for run in store.last_runs(5):
         lines.append(f"  #{run['run_id']} {run['command']} {run['started_at']} {run['status']} {run['stats']}")
@@ -212,7 +223,8 @@ def _settings_lines(settings: Settings) -> list[str]:
         f"settings: {own if own.is_file() else 'the defaults (no opentide.toml here)'}",
         f"  stance target: {stance['target']} (relevance threshold {stance['relevance_threshold']})",
         f"  corpus folders: {', '.join(ws['corpus_dirs']) or 'none'}",
-        f"  languages kept: {', '.join(settings.values['ingest']['languages']) or 'all'}",
+        f"  languages analysed: {', '.join(settings.values['ingest']['languages']) or 'all'} "
+        f"(others {'stored' if settings.values['ingest']['other_languages'] == 'keep' else 'rejected'})",
         f"  timeline: {settings.values['timeline']['freq']}; outputs: {settings.outputs}",
     ]
 
@@ -283,7 +295,7 @@ def dispatch(args: argparse.Namespace) -> Result:
     if cmd == "report":
         return report(settings)
     if getattr(args, "any_language", False):
-        settings.values["ingest"]["languages"] = []  # an empty list keeps every language
+        settings.values["ingest"]["other_languages"] = "keep"  # stored; analysed only in [ingest] languages
     with open_store(settings) as store:
         if cmd == "ingest":
             if args.reextract:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import shutil
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "collect"))
-from httpsite import TestSite, pages_from_shared, urlset  # noqa: E402
+from httpsite import TestSite, pages_from_shared, render_page, urlset  # noqa: E402
 
 from pipeline.cli import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, main  # noqa: E402
 
@@ -25,7 +26,12 @@ def site(shared: Path) -> Iterator[TestSite]:
     for slug, _, page in pages_from_shared(shared, 5):
         paths.append(f"/briefing-room/{slug}")
         s.add(paths[-1], page)
-    s.add("/sitemap.xml", urlset(s.base, [*paths, "/missing"]), content_type="text/xml")
+    csv.field_size_limit(1 << 30)  # a Chinese regulator's text: stored, left out of the English analysis
+    china = shared / "corpus" / "china_ai_policy_cac_miit_tc260" / "all_policies_unified.csv"
+    with china.open(encoding="utf-8-sig") as fh:
+        row = next(r for r in csv.DictReader(fh) if len(r["full_text"]) > 1000)
+    s.add("/zh", render_page({"title": row["title"], "date": row["publication_date"]}, row["full_text"]))
+    s.add("/sitemap.xml", urlset(s.base, [*paths, "/zh", "/missing"]), content_type="text/xml")
     s.add("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
     yield s
     s.stop()
@@ -45,7 +51,10 @@ def test_run_collects_analyses_and_exports(
     assert code == EXIT_PARTIAL  # the missing page and the unreachable source are reported, the run goes on
     out = workspace / "outputs"
     docs = pd.read_csv(out / "documents.csv")
-    assert len(docs) == 9 and docs["published"].notna().all() and docs["title"].notna().all()
+    assert len(docs) == 10 and docs["published"].notna().all() and docs["title"].notna().all()
+    (chinese,) = docs[docs["language"] == "zh"].itertuples()  # collected, not analysed: no stance, no sentences
+    assert pd.isna(chinese.stance) and chinese.doc_id not in set(pd.read_csv(out / "sentences.csv")["doc_id"])
+    docs = docs[docs["language"] == "en"]
     assert set(docs["kind"]) >= {"statement", "news"}
     seeds = docs[docs["path"].fillna("").str.contains("corpus/seed")]
     assert len(seeds) == 4 and (seeds["stance"] == "open").all()
@@ -68,8 +77,12 @@ def test_run_collects_analyses_and_exports(
     assert (out / "report.html").is_file()
     # a second run fetches nothing new and re-analyses nothing; the options may also follow the command
     assert main(["run", "--workspace", str(workspace), "--no-progress"]) == EXIT_PARTIAL
-    assert len(pd.read_csv(out / "documents.csv")) == 9
+    assert len(pd.read_csv(out / "documents.csv")) == 10
+    capsys.readouterr()
     assert main(["status", "-w", str(workspace)]) == EXIT_OK
+    shown = capsys.readouterr().out
+    assert "left out of analysis for their language ([ingest] languages): 1" in shown
+    assert "[language]: the text is in 'zh'" in shown
     # another target without a new analysis: the exports would carry the old labels, so both steps refuse
     with (workspace / "opentide.toml").open("a", encoding="utf-8") as fh:
         fh.write('\n[stance]\ntarget = "regulation"\n')

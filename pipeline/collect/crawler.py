@@ -23,6 +23,7 @@ from pipeline.collect.dedup import assign_stories, canonical_url, web_url
 from pipeline.collect.fetch import Fetcher, FetchOptions
 from pipeline.collect.process import Outcome, Task, process
 from pipeline.errors import E_NOT_WEB_URL
+from pipeline.ingest.language import LanguagePolicy
 from pipeline.store import Store
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class CollectReport:
     listings: int = 0  # feeds and sitemaps read
     failed: int = 0  # recorded in the store's rejections with their reason
     disallowed: int = 0  # robots.txt said no
+    other_language: int = 0  # stored documents left out of analysis for their language (a notice is recorded)
     run_id: int | None = None
 
     @property
@@ -100,8 +102,8 @@ def collect(
 ) -> CollectReport:
     """Collect ``urls`` (documents of ``kind``) and configured ``sources`` into ``store``; with ``everything``, also
     re-check every other URL the store knows (the daily run). ``settings`` is the ``[collect]`` section, plus
-    ``languages`` (those of ``[ingest]``: a text in another language is rejected) and ``default_kind`` (the kind
-    when neither ``kind`` nor a source's kind is given) when given."""
+    ``languages`` and ``other_languages`` (those of ``[ingest]``: a text in another language is stored with a notice,
+    or rejected) and ``default_kind`` (the kind when neither ``kind`` nor a source's kind is given) when given."""
     default_kind = settings.get("default_kind") or None
     rules: dict[str | None, SourceRule] = {None: SourceRule(None, default_kind)}
     for src in sources:
@@ -166,7 +168,7 @@ def _crawl(
     report: CollectReport, scope: Scope, *, progress: bool,
 ) -> None:  # fmt: skip
     fetcher = Fetcher(FetchOptions.from_settings(settings))
-    min_chars, languages = int(settings.get("min_chars", 40)), tuple(settings.get("languages", ()))
+    min_chars, languages = int(settings.get("min_chars", 40)), LanguagePolicy.from_settings(settings)
     discover = bool(settings.get("discover_links", False))
     max_depth, max_pages = int(settings.get("max_depth", 1)), int(settings.get("max_pages", 200))
     discovered: Counter[str | None] = Counter()
@@ -249,6 +251,10 @@ def _record(
         result = store.add_document(out.document, location=task.url)
         setattr(report, result.status, getattr(report, result.status) + 1)
         doc_id = result.doc_id
+        if out.notice:  # after add_document, which clears the location's earlier rejections
+            store.reject(task.url, out.notice, code="language", run_id=run_id)
+            report.other_language += 1
+            logger.warning("%s: %s", task.url, out.notice)
     else:
         report.listings += 1
     if out.children:

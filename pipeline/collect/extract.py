@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from lxml.html import HtmlElement
 from pipeline.collect.article import article_text
 from pipeline.collect.detect import decode, sniff
 from pipeline.document import Document, title_from_text
-from pipeline.errors import E_LANGUAGE, InputRejected
+from pipeline.errors import InputRejected
 from pipeline.ingest.language import sure_language
 
 logger = logging.getLogger(__name__)
@@ -30,11 +29,10 @@ _ENOUGH_TO_DETECT = 200  # characters of text from which its language is read ra
 
 
 def extract(
-    body: bytes, *, content_type: str, charset: str | None, url: str, min_chars: int = 40,
-    languages: Sequence[str] = (), **meta: Any,
-) -> Document:  # fmt: skip
-    """Dispatch on what the bytes are (HTML or PDF); anything else, or a text known to be in none of
-    ``languages`` (when given), is rejected with its reason."""
+    body: bytes, *, content_type: str, charset: str | None, url: str, min_chars: int = 40, **meta: Any
+) -> Document:
+    """Dispatch on what the bytes are (HTML or PDF); anything else is rejected with its reason. The document's
+    ``language`` is what its text is written in (the caller decides what another language means)."""
     kind = sniff(content_type, body)
     if kind == "pdf":
         doc = extract_pdf(body, url=url, min_chars=min_chars, **meta)
@@ -44,8 +42,6 @@ def extract(
         raise InputRejected("empty response", code="empty")
     else:
         raise InputRejected(f"not a page or a PDF ({kind}, declared {content_type or 'no type'})", code="content_type")
-    if languages and doc.language and doc.language not in languages:
-        raise InputRejected(E_LANGUAGE.format(language=doc.language, allowed=list(languages)), code="language")
     return doc
 
 

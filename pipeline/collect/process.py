@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from pipeline.collect.fetch import Fetcher, Response, inflate
 from pipeline.collect.sitemaps import parse_sitemap
 from pipeline.document import Document
 from pipeline.errors import InputRejected
+from pipeline.ingest.language import EVERY_LANGUAGE, LanguagePolicy
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +53,15 @@ class Outcome:
     raw_sha256: str | None = None
     what: str | None = None  # feed | sitemap | html | pdf
     document: Document | None = None
+    notice: str | None = None  # why a stored document is left out of analysis (its language)
     children: list[str] = field(default_factory=list)  # URLs found (articles, sub-sitemaps, links)
     child_dates: dict[str, str] = field(default_factory=dict)
     error: InputRejected | None = None
 
 
-def process(task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int, languages: Sequence[str] = ()) -> Outcome:
+def process(
+    task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int, languages: LanguagePolicy = EVERY_LANGUAGE
+) -> Outcome:
     try:
         resp = fetcher.fetch(task.url, etag=task.etag, last_modified=task.last_modified)
     except InputRejected as err:
@@ -76,7 +79,7 @@ def process(task: Task, fetcher: Fetcher, *, raw_dir: Path, min_chars: int, lang
 
 
 def _handle(
-    task: Task, resp: Response, *, raw_dir: Path, min_chars: int, languages: Sequence[str], max_bytes: int
+    task: Task, resp: Response, *, raw_dir: Path, min_chars: int, languages: LanguagePolicy, max_bytes: int
 ) -> Outcome:
     what, body = _classify(resp.content_type, resp.body, max_bytes)
     if what in ("binary", "empty", "gzip"):
@@ -91,8 +94,9 @@ def _handle(
         return Outcome(task, "unchanged", response=resp, raw_sha256=sha, what=what, children=links)
     meta: dict[str, Any] = {"source": task.source, "kind": task.kind, "raw_sha256": sha}
     doc = extract(body, content_type=resp.content_type, charset=resp.charset, url=task.url,
-                  min_chars=min_chars, languages=languages, published=task.published, **meta)  # fmt: skip
-    return Outcome(task, "document", resp, sha, what, document=doc, children=links)
+                  min_chars=min_chars, published=task.published, **meta)  # fmt: skip
+    notice = languages.notice(doc.language)
+    return Outcome(task, "document", resp, sha, what, document=doc, children=links, notice=notice)
 
 
 def _not_modified(task: Task, resp: Response, *, raw_dir: Path, max_bytes: int) -> Outcome:

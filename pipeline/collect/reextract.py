@@ -11,6 +11,7 @@ from tqdm import tqdm
 from pipeline.collect.archive import load_raw
 from pipeline.collect.extract import extract
 from pipeline.errors import InputRejected
+from pipeline.ingest.language import LanguagePolicy
 from pipeline.store import Store
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 def reextract_all(
     store: Store, raw_dir: Path, settings: dict[str, Any], report: CollectReport, *, progress: bool = True
 ) -> CollectReport:
-    min_chars, languages = int(settings.get("min_chars", 40)), tuple(settings.get("languages", ()))
+    min_chars, languages = int(settings.get("min_chars", 40)), LanguagePolicy.from_settings(settings)
     for rec in tqdm(store.fetch_records(), desc="re-extract", unit="doc", disable=not progress):
         url = rec["url"]
         old = store.get_document(rec["doc_id"])
@@ -42,13 +43,17 @@ def reextract_all(
         try:
             doc = extract(
                 body, content_type=ctype.split(";")[0], charset=charset, url=url, min_chars=min_chars,
-                languages=languages, published=fallback, **meta,
+                published=fallback, **meta,
             )  # fmt: skip
+            notice = languages.notice(doc.language)
         except InputRejected as err:
             store.reject(url, err.reason, code=err.code)
             report.failed += 1
             continue
         result = store.add_document(doc, location=url)
         setattr(report, result.status, getattr(report, result.status) + 1)
+        if notice:
+            store.reject(url, notice, code="language")
+            report.other_language += 1
     logger.info("re-extraction: %s", report.as_dict())
     return report

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from pipeline.errors import E_LANGUAGE, E_LANGUAGE_KEPT, InputRejected
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -53,3 +57,33 @@ def sure_language(text: str, *, sample: int = 5000, min_probability: float = 0.5
         return script
     lang, probability = _identifier().classify(head)
     return str(lang) if lang != "zxx" and float(probability) >= min_probability else None
+
+
+def analysed(language: str | None, languages: Sequence[str]) -> bool:
+    """Whether a text in ``language`` is analysed: every one when ``languages`` is empty, an unknown one always."""
+    return not languages or not language or language in languages
+
+
+@dataclass(frozen=True, slots=True)
+class LanguagePolicy:
+    """``[ingest] languages`` (those analysed; empty: all) and whether a text in another one is kept."""
+
+    languages: tuple[str, ...] = ()
+    keep: bool = True
+
+    @classmethod
+    def from_settings(cls, section: dict[str, Any]) -> LanguagePolicy:
+        return cls(tuple(section.get("languages", ())), section.get("other_languages", "keep") == "keep")
+
+    def notice(self, language: str | None) -> str | None:
+        """None for a text that is analysed; for one in another language, the notice recorded beside it when such
+        texts are kept, else :class:`InputRejected` with code ``language``."""
+        if analysed(language, self.languages):
+            return None
+        allowed = list(self.languages)
+        if not self.keep:
+            raise InputRejected(E_LANGUAGE.format(language=language, allowed=allowed), code="language")
+        return E_LANGUAGE_KEPT.format(language=language, allowed=allowed)
+
+
+EVERY_LANGUAGE = LanguagePolicy()  # every language analysed

@@ -22,9 +22,9 @@ import yaml
 from charset_normalizer import from_bytes
 
 from pipeline.document import Document, known, title_from_text
-from pipeline.errors import E_LANGUAGE, InputRejected
+from pipeline.errors import InputRejected
 from pipeline.ingest.dates import find_date
-from pipeline.ingest.language import detect_language
+from pipeline.ingest.language import LanguagePolicy, detect_language
 from pipeline.ingest.manifest import is_manifest
 from pipeline.ingest.markdown import plain_markdown
 
@@ -59,7 +59,7 @@ class ReadOptions:
     max_bytes: int = 20_000_000
     min_chars: int = 200
     default_kind: str = "news"
-    languages: tuple[str, ...] = ("en",)
+    languages: LanguagePolicy = LanguagePolicy(("en",))
     kind_by_path: dict[str, str] = field(default_factory=dict)
     source: str | None = None
 
@@ -72,6 +72,7 @@ class Item:
     doc: Document | None = None
     reason: str | None = None
     code: str = "rejected"
+    notice: str | None = None  # why a stored document is left out of analysis (its language)
 
 
 def iter_files(
@@ -196,7 +197,8 @@ class Reader:
             if path.suffix.lower() == ".jsonl":
                 return list(self._jsonl(data, path, location))
             raw_sha = hashlib.sha256(data).hexdigest()
-            return [Item(location, doc=self._one(data, path, raw_sha))]
+            doc = self._one(data, path, raw_sha)
+            return [Item(location, doc=doc, notice=self._notice(doc, str(path)))]
         except InputRejected as err:
             return [Item(location, reason=err.reason, code=err.code)]
         except OSError as err:
@@ -236,7 +238,7 @@ class Reader:
                 line_sha = hashlib.sha256(line.encode("utf-8")).hexdigest()
                 body = record.pop(key)
                 doc = self._document(body, path=path, meta={}, fm=record, raw_sha=line_sha, name=f"{path}:{n}")
-                yield Item(loc, doc=doc)
+                yield Item(loc, doc=doc, notice=self._notice(doc, f"{path}:{n}"))
             except json.JSONDecodeError as err:
                 yield Item(loc, reason=f"{path}:{n}: not valid JSON ({err.msg})", code="bad_json")
             except InputRejected as err:
@@ -254,9 +256,6 @@ class Reader:
                 f"{name}: only {len(text.strip())} characters of text (minimum {self.opt.min_chars})", code="empty"
             )
         language = str(fm.get("language") or meta.get("language") or ls.get("language") or detect_language(text) or "")
-        if self.opt.languages and language not in self.opt.languages:
-            allowed = list(self.opt.languages)
-            raise InputRejected(f"{name}: {E_LANGUAGE.format(language=language, allowed=allowed)}", code="language")
         url_keys = ("url", "source_url", "canonical_url")
         url = _first(fm, *url_keys) or meta.get("url") or _first(ls, *url_keys)
         published, date_source = find_date(metadata=meta, front_matter=fm, manifest=ls, url=url, text=text)
@@ -278,6 +277,14 @@ class Reader:
             source=self.opt.source,
             raw_sha256=None if url else raw_sha,
         )
+
+    def _notice(self, doc: Document, name: str) -> str | None:
+        """The notice kept beside a text in a language that is not analysed (or its rejection), naming the input."""
+        try:
+            notice = self.opt.languages.notice(doc.language)
+        except InputRejected as err:
+            raise InputRejected(f"{name}: {err.reason}", code=err.code) from None
+        return f"{name}: {notice}" if notice else None
 
     def _kind(self, path: Path, listed: str | None = None) -> str:
         """``[ingest] kind_by_path``, else the manifest's kind up to its first space, slash or bracket ("op-ed/column"

@@ -10,6 +10,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pipeline.ingest.language import LanguagePolicy
 from pipeline.ingest.manifest import find_manifests
 from pipeline.ingest.readers import Reader, ReadOptions, iter_files
 from pipeline.store import Store
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 class IngestReport:
     counts: Counter[str] = field(default_factory=Counter)  # new, updated, unchanged, duplicate, rejected
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    other_language: list[tuple[str, str]] = field(default_factory=list)  # stored, left out of analysis: notices
     doc_ids: list[str] = field(default_factory=list)
     files: int = 0  # files read
     other_types: Counter[str] = field(default_factory=Counter)  # files in the folders of no known type, by suffix
@@ -32,7 +34,7 @@ class IngestReport:
         return not self.rejected
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.counts, "rejected": len(self.rejected)}
+        return {**self.counts, "rejected": len(self.rejected), "other_language": len(self.other_language)}
 
 
 def read_options(section: dict[str, Any], *, source: str | None = None) -> ReadOptions:
@@ -40,7 +42,7 @@ def read_options(section: dict[str, Any], *, source: str | None = None) -> ReadO
         max_bytes=int(section["max_bytes"]),
         min_chars=int(section["min_chars"]),
         default_kind=str(section["default_kind"]),
-        languages=tuple(section["languages"]),
+        languages=LanguagePolicy.from_settings(section),
         kind_by_path=dict(section.get("kind_by_path", {})),
         source=source,
     )
@@ -77,6 +79,10 @@ def ingest_paths(
             result = store.add_document(item.doc, location=item.location)
             report.counts[result.status] += 1
             report.doc_ids.append(result.doc_id)
+            if item.notice:  # after add_document, which clears the location's earlier rejections
+                store.reject(item.location, item.notice, code="language", run_id=run_id)
+                report.other_language.append((item.location, item.notice))
+                logger.info("kept, not analysed: %s", item.notice)  # the summary lists it
     _forget_gone(store, [p for p in present if p.is_dir()], read, report)
     return report
 

@@ -17,13 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import E_STORE_NEWER, StoreError
-from pipeline.schema import MIGRATIONS
+from pipeline.schema import ANNOTATION_TABLES, MIGRATIONS
 
 logger = logging.getLogger(__name__)
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def drop_annotations(cur: sqlite3.Cursor, doc_id: str) -> None:
+    """Delete what the analysis stages wrote for ``doc_id``, so that they see it as never analysed."""
+    for table in (*ANNOTATION_TABLES, "stage_runs"):
+        cur.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))  # noqa: S608
 
 
 def _cell(value: Any) -> Any:

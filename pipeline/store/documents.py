@@ -9,8 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from pipeline.document import Document
-from pipeline.schema import ANNOTATION_TABLES
-from pipeline.store.base import StoreBase, now_iso
+from pipeline.store.base import StoreBase, drop_annotations, now_iso
 
 _DOC_COLUMNS = [f.name for f in fields(Document) if f.name != "extra"]
 # What a reader or extractor finds beside the text; refreshed when the same file or URL is read again.
@@ -42,8 +41,7 @@ def _retire_orphan(cur: sqlite3.Cursor, doc_id: str) -> bool:
     """Delete document ``doc_id`` and its annotations when no location holds it any more."""
     if cur.execute("SELECT 1 FROM locations WHERE doc_id=? LIMIT 1", (doc_id,)).fetchone() is not None:
         return False
-    for table in (*ANNOTATION_TABLES, "stage_runs"):
-        cur.execute(f"DELETE FROM {table} WHERE doc_id=?", (doc_id,))  # noqa: S608
+    drop_annotations(cur, doc_id)
     cur.execute("UPDATE fetches SET doc_id=NULL WHERE doc_id=?", (doc_id,))
     cur.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
     return True
@@ -137,6 +135,14 @@ class DocumentTables(StoreBase):
     def iter_documents(self, *, where: str = "1=1", params: Sequence[Any] = ()) -> Iterator[Document]:
         for row in self.conn.execute(f"SELECT * FROM documents WHERE {where} ORDER BY doc_id", params):
             yield _row_to_doc(row)
+
+    def outside_languages(self, languages: Sequence[str]) -> list[str]:
+        """Documents whose known language is not one of ``languages`` (the analysed ones; empty: all are)."""
+        if not languages:
+            return []
+        marks = ",".join("?" * len(languages))
+        sql = f"SELECT doc_id FROM documents WHERE language != '' AND language NOT IN ({marks}) ORDER BY doc_id"
+        return [row["doc_id"] for row in self.conn.execute(sql, list(languages))]
 
     def doc_for_location(self, location: str) -> str | None:
         row = self.conn.execute("SELECT doc_id FROM locations WHERE location=?", (location,)).fetchone()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pipeline.schema import ANNOTATION_TABLES
-from pipeline.store.base import StoreBase, _cell, now_iso
+from pipeline.store.base import StoreBase, _cell, drop_annotations, now_iso
 
 
 class StageTables(StoreBase):
@@ -14,25 +14,37 @@ class StageTables(StoreBase):
         """The versions of ``stage``'s output that documents hold."""
         return [r["version"] for r in self.query("SELECT DISTINCT version FROM stage_runs WHERE stage=?", (stage,))]
 
-    def count_without(self, stage: str) -> int:
-        """Documents with no ``stage`` output for their current text."""
-        return int(
-            self.query(
-                "SELECT COUNT(*) AS n FROM documents d WHERE NOT EXISTS (SELECT 1 FROM stage_runs s "
-                "WHERE s.doc_id=d.doc_id AND s.stage=? AND s.content_hash=d.content_hash)",
-                (stage,),
-            )[0]["n"]
+    def count_without(self, stage: str, *, skip: Iterable[str] = ()) -> int:
+        """Documents with no ``stage`` output for their current text, those in ``skip`` aside."""
+        rows = self.query(
+            "SELECT d.doc_id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM stage_runs s "
+            "WHERE s.doc_id=d.doc_id AND s.stage=? AND s.content_hash=d.content_hash)",
+            (stage,),
         )
+        return len({r["doc_id"] for r in rows} - set(skip))
+
+    def drop_analysis(self, doc_ids: Iterable[str]) -> int:
+        """Forget every stage's output for ``doc_ids`` (documents now left out of analysis); returns how many had
+        some."""
+        analysed = {r["doc_id"] for r in self.query("SELECT DISTINCT doc_id FROM stage_runs")} & set(doc_ids)
+        with self.transaction() as cur:
+            for doc_id in analysed:
+                drop_annotations(cur, doc_id)
+        return len(analysed)
 
     # -- annotations ---------------------------------------------------------------------------------
-    def pending(self, stage: str, version: str, *, doc_ids: Iterable[str] | None = None) -> list[str]:
-        """Documents whose ``stage`` output is missing, from another version, or for an older text."""
+    def pending(
+        self, stage: str, version: str, *, doc_ids: Iterable[str] | None = None, skip: Iterable[str] = ()
+    ) -> list[str]:
+        """Documents whose ``stage`` output is missing, from another version, or for an older text; of ``doc_ids``
+        when given, never those in ``skip``."""
         rows = self.query(
             "SELECT d.doc_id FROM documents d LEFT JOIN stage_runs s ON s.doc_id=d.doc_id AND s.stage=? "
             "WHERE s.doc_id IS NULL OR s.version!=? OR s.content_hash!=d.content_hash ORDER BY d.doc_id",
             (stage, version),
         )
-        ids = [r["doc_id"] for r in rows]
+        skipped = set(skip)
+        ids = [r["doc_id"] for r in rows if r["doc_id"] not in skipped]
         if doc_ids is not None:
             wanted = set(doc_ids)
             ids = [i for i in ids if i in wanted]

@@ -169,7 +169,7 @@ def test_addresses_that_are_not_web_urls_are_recorded_not_fetched(
     assert not any("example.org" in u or "no-host" in u or "whitehouse" in u for u in queued)
 
 
-def test_pages_in_other_languages_are_rejected_whatever_they_declare(
+def test_pages_in_other_languages_are_kept_apart_or_rejected_whatever_they_declare(
     site: TestSite, store: Store, shared: Path, fast_settings: dict[str, Any], tmp_path: Path
 ) -> None:
     import csv
@@ -180,19 +180,30 @@ def test_pages_in_other_languages_are_rejected_whatever_they_declare(
         row = next(r for r in csv.DictReader(fh) if len(r["full_text"]) > 1000)
     site.add("/zh", render_page({"title": row["title"], "date": row["publication_date"]}, row["full_text"]))
     english = build_site(site, shared, n=2)  # the same template, which says lang="en", around English text
-    settings = {**fast_settings, "languages": ["en"]}
-    report = collect(store, urls=[site.url("/zh"), *(site.url(p) for p, _ in english)], settings=settings,
-                     raw_dir=tmp_path / "r", progress=False)  # fmt: skip
-    assert report.new == 2 and report.failed == 1
-    (rejected,) = store.rejections()
-    assert rejected["location"] == site.url("/zh") and rejected["code"] == "language"
-    assert "the text is in 'zh', not in [ingest] languages ['en']" in rejected["reason"]
-    assert store.doc_for_location(site.url("/zh")) is None
-    # Asked to, the command keeps it (an extraction benchmark, a corpus to translate later).
+    urls = [site.url("/zh"), *(site.url(p) for p, _ in english)]
+    # By default the page is collected, in full, with a notice that analysis leaves it out.
+    report = collect(store, urls=urls, settings={**fast_settings, "languages": ["en"]}, raw_dir=tmp_path / "r",
+                     progress=False)  # fmt: skip
+    assert report.new == 3 and report.failed == 0 and report.other_language == 1 and report.exit_code == 0
+    (notice,) = store.rejections()
+    assert notice["location"] == site.url("/zh") and notice["code"] == "language"
+    assert "the text is in 'zh', not in [ingest] languages ['en']: stored, but left out of analysis" in notice["reason"]
+    doc = store.get_document(store.doc_for_location(site.url("/zh")) or "")
+    assert doc is not None and doc.language == "zh" and row["full_text"][:200] in doc.text.replace("\n", "")
+    assert store.outside_languages(["en"]) == [doc.doc_id] and store.outside_languages([]) == []
+    # Told to reject such texts, the collector does not store the page, and says how to keep it.
+    with Store(tmp_path / "other.sqlite") as other:
+        settings = {**fast_settings, "languages": ["en"], "other_languages": "reject"}
+        report = collect(other, urls=urls, settings=settings, raw_dir=tmp_path / "r2", progress=False)
+        assert report.new == 2 and report.failed == 1 and report.other_language == 0
+        (rejected,) = other.rejections()
+        assert rejected["code"] == "language" and 'set other_languages = "keep"' in rejected["reason"]
+        assert other.doc_for_location(site.url("/zh")) is None
+    # `--any-language` stores it whatever the settings say.
     from pipeline.cli import EXIT_OK, main
 
     (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "opentide.toml").write_text('[ingest]\nother_languages = "reject"\n', encoding="utf-8")
     assert main(["collect", site.url("/zh"), "--any-language", "-w", str(tmp_path / "ws"), "--no-progress"]) == EXIT_OK
     with Store(tmp_path / "ws" / "corpus" / "opentide.sqlite") as kept:
-        doc = kept.get_document(kept.doc_for_location(site.url("/zh")) or "")
-        assert doc is not None and doc.language == "zh" and row["full_text"][:200] in doc.text.replace("\n", "")
+        assert kept.doc_for_location(site.url("/zh")) is not None

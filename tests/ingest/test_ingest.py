@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.ingest.language import LanguagePolicy
 from pipeline.ingest.readers import ReadOptions, decode
 from pipeline.ingest.run import ingest_paths
 from pipeline.store import Store
@@ -107,16 +108,27 @@ def test_ingest_every_format_and_reject_bad_inputs(inputs: dict[str, Path], tmp_
     page = docs["page.html"]
     assert page.published == "2025-09-03" and "Home" not in page.text[:20] and "Copyright" not in page.text
     assert docs["docs.jsonl"].title == "WH"
-    assert len(docs) == 5
+    assert len(docs) == 6 and docs["zh.txt"].language == "zh"  # stored, with a notice: analysis leaves it out
+    ((where, notice),) = report.other_language
+    assert where.endswith("zh.txt") and "'zh'" in notice and "left out of analysis" in notice
     assert "empty" in reasons["empty.txt"] and "binary" in reasons["bin.txt"]
     assert "does not parse" in reasons["broken.pdf"] and "max_bytes" in reasons["big.txt"]
-    assert "'zh'" in reasons["zh.txt"]
     assert "not valid JSON" in reasons["docs.jsonl#L2"] and "'text'" in reasons["docs.jsonl#L3"]
     assert "docs.jsonl:4: only 27 characters of text" in reasons["docs.jsonl#L4"]  # the line, not just the file
     assert all(
         str(inputs["md"].parent) in loc or loc.startswith(str(inputs["md"].parent.resolve()))
         for loc, _ in report.rejected
     )
+
+
+def test_other_languages_can_be_rejected_instead(inputs: dict[str, Path], tmp_path: Path) -> None:
+    options = ReadOptions(min_chars=200, languages=LanguagePolicy(("en",), keep=False))
+    with Store(tmp_path / "s.sqlite") as store:
+        report = ingest_paths(store, [inputs["zh"], inputs["txt"]], options=options, progress=False)
+        assert [Path(d.path or "").name for d in store.iter_documents()] == ["seed.txt"]
+    ((where, reason),) = report.rejected
+    assert where.endswith("zh.txt") and "'zh'" in reason and 'other_languages is "reject"' in reason
+    assert not report.other_language
 
 
 def test_reingest_changes_nothing_and_duplicates_are_linked(inputs: dict[str, Path], tmp_path: Path) -> None:
