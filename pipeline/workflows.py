@@ -203,14 +203,22 @@ def status(settings: Settings, store: Store) -> Result:
         lines.append(f"  {table}: {store.count(table)}")
     undated = store.query("SELECT COUNT(*) AS n FROM documents WHERE published IS NULL")[0]["n"]
     lines.append(f"  undated documents: {undated}")
-    held = store.outside_languages(settings.section("ingest")["languages"])
+    held = set(store.outside_languages(settings.section("ingest")["languages"]))
     lines.append(f"  documents left out of analysis for their language ([ingest] languages): {len(held)}")
     lines.append("last runs:")
     for run in store.last_runs(5):
         lines.append(f"  #{run['run_id']} {run['command']} {run['started_at']} {run['status']} {run['stats']}")
-    rejections = store.rejections()
+    rejections, kept = [], []
+    for r in store.rejections():  # a language notice is a kept document's; it lapses once its language is analysed
+        doc_id = store.doc_for_location(r["location"]) if r["code"] == "language" else None
+        if doc_id is None:
+            rejections.append(r)
+        elif doc_id in held:
+            kept.append(r)
     lines.append(f"rejected inputs: {len(rejections)}")
     lines += [f"  {r['location']} [{r['code']}]: {r['reason']}" for r in rejections]
+    lines.append(f"kept, not analysed: {len(kept)}")
+    lines += [f"  {r['location']} [{r['code']}]: {r['reason']}" for r in kept]
     lines.append(f"sources configured: {', '.join(s['name'] for s in settings.sources) or 'none'}")
     return True, lines + _settings_lines(settings)
 

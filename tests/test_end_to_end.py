@@ -82,7 +82,12 @@ def test_run_collects_analyses_and_exports(
     assert main(["status", "-w", str(workspace)]) == EXIT_OK
     shown = capsys.readouterr().out
     assert "left out of analysis for their language ([ingest] languages): 1" in shown
-    assert "[language]: the text is in 'zh'" in shown
+    assert "kept, not analysed: 1" in shown and "[language]: the text is in 'zh'" in shown
+    with (workspace / "opentide.toml").open("a", encoding="utf-8") as fh:  # Chinese analysed from now on
+        fh.write('\n[ingest]\nlanguages = ["en", "zh"]\n')
+    assert main(["status", "-w", str(workspace)]) == EXIT_OK
+    shown = capsys.readouterr().out
+    assert "kept, not analysed: 0" in shown and "the text is in 'zh'" not in shown  # the notice has lapsed
     # another target without a new analysis: the exports would carry the old labels, so both steps refuse
     with (workspace / "opentide.toml").open("a", encoding="utf-8") as fh:
         fh.write('\n[stance]\ntarget = "regulation"\n')
