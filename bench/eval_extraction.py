@@ -140,7 +140,8 @@ def main() -> None:
     for page, raw, truth in pairs:
         tree = trafilatura.load_html(decode(raw, None))
         cands = article.candidates(tree) if tree is not None else {}
-        results = {"vote": article.vote(cands, titles=article.page_titles(tree)) if cands else ""}
+        page_words = {"titles": article.page_titles(tree), "deks": article.page_deks(tree)} if cands else {}
+        results = {"vote": article.vote(cands, **page_words) if cands else ""}
         if args.all:
             results.update(cands)
         for name, text in results.items():

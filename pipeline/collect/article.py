@@ -10,8 +10,8 @@ the recall run found needs one vote more (gallery captions); a line between two 
 only. Where trafilatura stopped early (readability's lines run on well past the last one the balanced run has,
 and jusText found that tail too), the tail is added. When the vote keeps too little, the whole extraction that
 agrees most with the others is taken instead.
-Last, the page title repeated at the top, a dateline and a trailing "related / comments / tags" block are cut, as
-article-body ground truths leave them out.
+Last, the page title and standfirst repeated at the top, a dateline and a trailing "related / comments / tags"
+block are cut, as article-body ground truths leave them out.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from collections.abc import Iterable
 
 from lxml.html import HtmlElement
 
-from pipeline.collect.extractors import EXTRACTORS, candidates, page_titles
+from pipeline.collect.extractors import EXTRACTORS, candidates, page_deks, page_titles
 from pipeline.collect.extractors import tokens as _tokens
 
-__all__ = ["EXTRACTORS", "article_text", "candidates", "consensus", "page_titles", "trim", "vote"]
+__all__ = ["EXTRACTORS", "article_text", "candidates", "consensus", "page_deks", "page_titles", "trim", "vote"]
 SHINGLE = 4
 SUPPORT = 0.5  # share of a paragraph's shingles another extraction must contain to count as a vote
 # Short lines that are site furniture whichever extractor let them through.
@@ -106,7 +106,7 @@ def consensus(candidates: dict[str, str]) -> str:
     return texts[best]
 
 
-def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
+def vote(candidates: dict[str, str], *, titles: Iterable[str] = (), deks: Iterable[str] = ()) -> str:
     """Keep the lines of the recall and balanced trafilatura runs that most extractions contain, minus title and
     tail.
 
@@ -122,7 +122,7 @@ def vote(candidates: dict[str, str], *, titles: Iterable[str] = ()) -> str:
     # Too little kept means the extractors disagree on where the article is: take the most agreed-on whole.
     if len(text) < MIN_SHARE * statistics.median(len(t) for t in candidates.values() if t.strip()):
         text = consensus(candidates)
-    return trim(text, titles=titles)
+    return trim(text, titles=titles, deks=deks)
 
 
 def _lost_tail(candidates: dict[str, str], voters: dict[str, _Voter]) -> list[str]:
@@ -218,8 +218,9 @@ def _without_repeated_runs(lines: list[str], run: int = 4, min_words: int = 10) 
     return out
 
 
-def trim(text: str, *, titles: Iterable[str] = ()) -> str:
-    """Drop leading title and byline lines, and everything from a late "related / comments" heading."""
+def trim(text: str, *, titles: Iterable[str] = (), deks: Iterable[str] = ()) -> str:
+    """Drop leading title, standfirst (one of ``deks``, word for word) and byline lines, and everything from a late
+    "related / comments" heading."""
     lines = text.split("\n")
     known = [" ".join(_tokens(t)).lower() for t in titles]
     words = [set(t.split()) for t in known]
@@ -232,8 +233,10 @@ def trim(text: str, *, titles: Iterable[str] = ()) -> str:
         if not head or not any(head == t or (len(head) > 15 and head in t) for t in known):
             break
         lines.pop(0)
+    standfirsts = {" ".join(_tokens(d)).lower() for d in deks}
     for _ in range(3):
-        if len(lines) > 1 and len(lines[0]) < 100 and _BYLINE.search(lines[0]):
+        byline = len(lines[0]) < 100 and _BYLINE.search(lines[0])
+        if len(lines) > 1 and (byline or " ".join(_tokens(lines[0])).lower() in standfirsts):
             lines.pop(0)
     total, seen = sum(len(line) for line in lines), 0
     for i, line in enumerate(lines):
@@ -245,5 +248,5 @@ def trim(text: str, *, titles: Iterable[str] = ()) -> str:
 
 def article_text(tree: HtmlElement, *, url: str | None = None) -> str | None:
     """The article's text, paragraphs separated by newlines; None when nothing was found."""
-    text = vote(candidates(tree, url=url), titles=page_titles(tree))
+    text = vote(candidates(tree, url=url), titles=page_titles(tree), deks=page_deks(tree))
     return text or None

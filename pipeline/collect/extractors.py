@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 logger = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_DEK = re.compile(r"(?:^|[\s_-])(?:dek|deck|standfirst|sub-head|subtitle)(?:$|[\s_-])", re.I)
 
 
 def tokens(text: str) -> list[str]:
@@ -111,6 +112,18 @@ def page_titles(tree: HtmlElement) -> list[str]:
     texts = [" ".join(e.text_content().split()) for e in tree.xpath("//title|//h1")]
     texts += [str(t) for t in tree.xpath("//meta[@property='og:title']/@content")]
     return [t for t in texts if t]
+
+
+def page_deks(tree: HtmlElement) -> list[str]:
+    """Standfirsts: the summary under a headline, marked as schema.org ``description`` on a page element or by a
+    dek / standfirst / sub-head / subtitle class. Article-body ground truths leave it out."""
+    texts = []
+    for el in tree.xpath("//body//*[@itemprop='description' or @class]"):
+        if el.get("itemprop") == "description" or _DEK.search(el.get("class") or ""):
+            text = " ".join(el.text_content().split())
+            if 20 <= len(text) <= 600:
+                texts.append(text)
+    return texts
 
 
 def candidates(tree: HtmlElement, *, url: str | None = None, names: tuple[str, ...] | None = None) -> dict[str, str]:

@@ -152,3 +152,21 @@ def test_justext_reads_a_french_page_with_the_french_stoplist() -> None:
     from pipeline.collect.extractors import EXTRACTORS
 
     assert para in EXTRACTORS["justext"](tree, None)
+
+
+def test_a_standfirst_under_the_headline_is_not_article_text_but_a_first_paragraph_is() -> None:
+    dek = "Smaller labs say the vote lets them audit the systems that large firms deploy, at last."
+    paras = "".join(f"<p>{p} {p}</p>" for p in BODY)
+    page = (
+        "<html><head><title>Committee backs open weights</title>"
+        f"<meta name='description' content='{BODY[0]} {BODY[0]}'></head><body><article>"
+        "<h1>Committee backs open weights</h1><h2 class='{cls}' {prop}>{dek}</h2>"
+        f"{paras}</article></body></html>"
+    )
+    for cls, prop in (("sub-head", "itemprop='description'"), ("article__dek", ""), ("standfirst", "")):
+        text = article_text(lxml.html.fromstring(page.format(cls=cls, prop=prop, dek=dek))) or ""
+        assert text.startswith(BODY[0]) and dek not in text, cls
+    # A heading of another class stays; so does a first paragraph that the meta description repeats.
+    text = article_text(lxml.html.fromstring(page.format(cls="subhead", prop="", dek=dek))) or ""
+    assert text.startswith(dek) and BODY[0] in text
+    assert trim("\n".join([dek, *BODY]), deks=[BODY[1]]) == "\n".join([dek, *BODY])  # only at the top
