@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from pipeline.document import Document
+from pipeline.ingest.language import analysed
 from pipeline.store.base import StoreBase, drop_annotations, now_iso
 
 _DOC_COLUMNS = [f.name for f in fields(Document) if f.name != "extra"]
@@ -137,12 +138,12 @@ class DocumentTables(StoreBase):
             yield _row_to_doc(row)
 
     def outside_languages(self, languages: Sequence[str]) -> list[str]:
-        """Documents whose known language is not one of ``languages`` (the analysed ones; empty: all are)."""
+        """Documents whose language is not analysed (``languages``; empty: all are), by the rule collect and ingest
+        apply: :func:`pipeline.ingest.language.analysed`."""
         if not languages:
             return []
-        marks = ",".join("?" * len(languages))
-        sql = f"SELECT doc_id FROM documents WHERE language != '' AND language NOT IN ({marks}) ORDER BY doc_id"
-        return [row["doc_id"] for row in self.conn.execute(sql, list(languages))]
+        rows = self.conn.execute("SELECT doc_id, language FROM documents ORDER BY doc_id")
+        return [row["doc_id"] for row in rows if not analysed(row["language"], languages)]
 
     def doc_for_location(self, location: str) -> str | None:
         row = self.conn.execute("SELECT doc_id FROM locations WHERE location=?", (location,)).fetchone()
