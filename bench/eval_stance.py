@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from pipeline.embed import Embedder
 from pipeline.stance.classify import classify
 from pipeline.stance.data import Example, clean_sentence, load_dev_sentences, load_examples, read_jsonl, shared_root
-from pipeline.stance.document import DocumentRule, aggregate, document_stance, label_for, sentence_arrays
-from pipeline.stance.evaluate import evaluate, frame_f1
+from pipeline.stance.document import DocumentRule, aggregate, document_stance, label_for, near_target, sentence_arrays
+from pipeline.stance.evaluate import document_ranking, evaluate, frame_f1
 from pipeline.stance.io import Head, load_head
 from pipeline.stance.segment import split_sentences
 from pipeline.stance.target import Target, load_target
@@ -151,17 +151,13 @@ RULE_GRID = {
 
 
 def doc_metrics(gold: list[str], docs: list[dict]) -> dict:
-    oc = [i for i, g in enumerate(gold) if g in ("open", "closed")]
-    y = [gold[i] == "open" for i in oc]
-    s = [docs[i]["stance_score"] for i in oc]
-    auc = roc_auc_score(y, s) if len(set(y)) == 2 else float("nan")
-    y2 = [g == "open" for g in gold]  # open vs everything else: more than two negatives
-    auc2 = roc_auc_score(y2, [d["stance_score"] for d in docs]) if len(set(y2)) == 2 else float("nan")
-    acc = float(np.mean([docs[i]["stance"] == gold[i] for i in oc])) if oc else float("nan")
+    m = document_ranking(
+        gold, [d["stance"] for d in docs], [d["stance_score"] for d in docs], positive="open", negative="closed"
+    )
     return {
-        "auc_open_vs_closed": round(float(auc), 4),
-        "auc_open_vs_rest": round(float(auc2), 4),
-        "accuracy_open_closed": round(acc, 4),
+        "auc_open_vs_closed": round(m["auc_sides"], 4),
+        "auc_open_vs_rest": round(m["auc_rest"], 4),
+        "accuracy_open_closed": round(m["right_sides"], 4),
         "n": len(gold),
     }
 
@@ -247,8 +243,7 @@ def run_windows(tgt: Target, root: Path, windows: tuple[int, ...] = (-1, 0, 1, 2
         docs, n_seen = [], 0
         for i, rows in zip(saved["ids"], saved["rows"]):
             sents = split_sentences((root / "corpus" / NTIA / f"{i}.txt").read_text(encoding="utf-8"))
-            hits = (head.model.keyword_relevance(sents) > 0).astype(int)
-            near = np.convolve(hits, np.ones(2 * window + 1, dtype=int), mode="same") > 0 if window >= 0 else hits < 2
+            near = near_target(head.model.keyword_relevance(sents) > 0, window)
             n_seen += int(near.sum())
             docs.append(document_stance([r if k else unseen for r, k in zip(rows, near)], sents))
         out[str(window)] = doc_metrics(saved["gold"], docs) | {"sentences_classified": n_seen}

@@ -19,6 +19,12 @@ ANY_LANGUAGE = (
     'store texts in every language this time, even with [ingest] other_languages = "reject" (analysis still reads '
     "only [ingest] languages: the models are English)"
 )
+UNITS = ("auto", "sentence", "document")  # pipeline.stance.units.UNITS, spelt out to keep the CLI light
+UNIT_HELP = (
+    "read each text as one sentence or as a whole document (split into sentences, then the document's stance, "
+    "score, frame and evidence); auto (default: [stance] unit): a document from [stance] document_sentences "
+    "sentences and document_chars characters"
+)
 
 
 def _add_common(p: argparse.ArgumentParser, *, defaults: bool) -> None:
@@ -76,10 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("input", type=Path)
     s.add_argument("output", type=Path)
     s.add_argument("--target", help="stance target (default: [stance] target)")
+    s.add_argument("--unit", choices=UNITS, help=UNIT_HELP)
 
     v = cmd("evaluate", "precision, recall, F1 and confusion matrix on a labelled JSONL file")
     v.add_argument("labelled", type=Path, help="JSONL lines with text and stance (and frame)")
     v.add_argument("--target", help="stance target (default: [stance] target)")
+    v.add_argument("--unit", choices=UNITS, help=UNIT_HELP)
 
     cmd("status", "counts, last runs, rejected inputs and settings in force")
     cmd("report", "write outputs/report.html and figures")

@@ -45,6 +45,7 @@ CHOICES = {
     "analysis.engine": ("local", "dask"),
     "timeline.freq": tuple(FREQS),
     "ingest.other_languages": ("keep", "reject"),
+    "stance.unit": ("auto", "sentence", "document"),
 }
 # Numeric settings and the range they must lie in (low, high; None: unbounded); the others take any number.
 _AT_LEAST_1 = ("ingest.max_bytes", "collect.max_bytes", "collect.per_host_concurrency", "collect.concurrency",
@@ -52,7 +53,8 @@ _AT_LEAST_1 = ("ingest.max_bytes", "collect.max_bytes", "collect.per_host_concur
                "topics.sample_size", "timeline.min_sentences")  # fmt: skip
 _AT_LEAST_0 = ("ingest.min_chars", "collect.max_redirects", "collect.retries", "collect.backoff",
                "collect.max_retry_after", "collect.per_host_delay", "collect.max_depth", "collect.max_pages",
-               "collect.min_chars", "analysis.model_threads")  # fmt: skip
+               "collect.min_chars", "analysis.model_threads", "stance.document_sentences",
+               "stance.document_chars")  # fmt: skip
 BOUNDS: dict[str, tuple[float | None, float | None]] = {
     **{k: (1, None) for k in _AT_LEAST_1},
     **{k: (0, None) for k in _AT_LEAST_0},

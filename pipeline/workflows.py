@@ -268,21 +268,31 @@ def stance_command(settings: Settings, args: argparse.Namespace) -> Result:
     from pipeline.runner import make_embedder
     from pipeline.stages.stance import resolve_target
     from pipeline.stance import load_head
-    from pipeline.stance.api import evaluate_jsonl, skipped_text, stance_jsonl
+    from pipeline.stance.api import skipped_text, stance_jsonl
+    from pipeline.stance.scoring import evaluate_jsonl
+    from pipeline.stance.units import Units
 
     section = settings.section("stance")
     head = load_head(resolve_target(args.target or section["target"], settings.root))
     threshold = float(section["relevance_threshold"])
+    units = Units(
+        unit=args.unit or section["unit"],
+        min_sentences=int(section["document_sentences"]),
+        min_chars=int(section["document_chars"]),
+        window=int(section["prefilter_window"]),
+    )
     embedder = make_embedder(settings)
     if args.command == "stance":
-        done = stance_jsonl(args.input, args.output, head=head, embedder=embedder, relevance_threshold=threshold)
+        done = stance_jsonl(
+            args.input, args.output, head=head, embedder=embedder, relevance_threshold=threshold, units=units
+        )
         lines = [f"stance: {done.written} lines written to {args.output}"]
         if done.empty:
             lines.append(f"  {len(done.empty)} lines without a text:{skipped_text(done.empty)}")
         if done.skipped:
             lines.append(f"  {len(done.skipped)} input lines skipped:{skipped_text(done.skipped)}")
         return not done.skipped, lines
-    ev = evaluate_jsonl(args.labelled, head=head, embedder=embedder, relevance_threshold=threshold)
+    ev = evaluate_jsonl(args.labelled, head=head, embedder=embedder, relevance_threshold=threshold, units=units)
     return not ev.skipped, [ev.text]
 
 

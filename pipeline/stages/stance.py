@@ -14,11 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from pipeline.embed import Embedder
-from pipeline.stance import DocumentRule, classify, document_stance, load_head, stage_version
+from pipeline.stance import classify, document_stance, load_head, stage_version
 from pipeline.stance.data import clean_sentence
+from pipeline.stance.document import document_rule, near_target
 from pipeline.stance.shared import SharedPass, max_seq_length, supports
 
 
@@ -40,8 +39,7 @@ class StanceStage:
     ) -> None:
         self.head = load_head(resolve_target(target, workspace))
         self.embedder, self.threshold, self.window = embedder, relevance_threshold, prefilter_window
-        tgt = self.head.target
-        self.rule = DocumentRule(labels=(tgt.positive, tgt.negative, "mixed", "off_topic"))
+        self.rule = document_rule(self.head.target)
         self._pass: SharedPass | None = None
 
     def _shared(self) -> SharedPass | None:
@@ -61,8 +59,7 @@ class StanceStage:
         if self.window < 0:
             return [True] * len(items)
         hits = self.head.model.keyword_relevance([t for _, t in items]) > 0
-        near = np.convolve(hits.astype(int), np.ones(2 * self.window + 1, dtype=int), mode="same") > 0
-        return [bool(x) for x in near]
+        return [bool(x) for x in near_target(hits, self.window)]
 
     def run(self, sentences: dict[str, list[tuple[int, str]]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """``{doc_id: [(sent_idx, text), ...]}`` -> rows for ``sentence_stance`` and ``document_stance``."""

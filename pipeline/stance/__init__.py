@@ -7,7 +7,8 @@ Public functions (no file I/O except loading and saving the head):
 - ``document_stance(rows, texts, *, rule=None) -> dict`` (document_stance row)
 - ``stage_version(head) -> str``; ``STAGE_VERSION`` for the packaged default head
 - ``evaluate(gold, pred, *, labels=None) -> Report``; ``train_target(target, *, embedder) -> Head``
-- ``api.stance_jsonl(...)`` and ``api.evaluate_jsonl(...)`` for the CLI
+- ``api.stance_jsonl(...)`` and ``scoring.evaluate_jsonl(...)`` for the CLI; ``units.classify_units`` reads a
+  text as one sentence or as a whole document
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.stance.target import Target
+
 
 @dataclass(frozen=True)
 class DocumentRule:
@@ -28,6 +30,11 @@ class DocumentRule:
     min_sentences: int = 2
     min_mass: float = 0.5
     labels: tuple[str, str, str, str] = ("open", "closed", "mixed", "off_topic")
+
+
+def document_rule(target: Target) -> DocumentRule:
+    """The shipped rule with the target's names for its two sides."""
+    return DocumentRule(labels=(target.positive, target.negative, "mixed", "off_topic"))
 
 
 def _weighted_trimmed_mean(scores: np.ndarray, weights: np.ndarray, trim: float) -> float:
@@ -66,6 +73,15 @@ def label_for(doc_score: float, n_relevant: int, mass: float, rule: DocumentRule
     if doc_score <= -rule.closed_below:
         return neg
     return mixed
+
+
+def near_target(hits: np.ndarray, window: int) -> np.ndarray:
+    """Which sentences to classify: those within ``window`` of one naming the target (``hits``); all when
+    ``window`` < 0. The rest are neutral unseen (``[stance] prefilter_window``)."""
+    if window < 0 or not len(hits):
+        return np.ones(len(hits), dtype=bool)
+    spread = np.convolve(np.asarray(hits, dtype=int), np.ones(2 * window + 1, dtype=int))  # "full": never short
+    return spread[window : window + len(hits)] > 0
 
 
 def _argued(rows: Sequence[dict], relevant: np.ndarray, label: str) -> bool:

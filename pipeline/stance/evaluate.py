@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sklearn.metrics import roc_auc_score
+
 
 @dataclass(frozen=True)
 class Report:
@@ -66,3 +68,18 @@ def frame_f1(gold: Sequence[str], pred: Sequence[str], *, labels: Sequence[str],
         "macro": sum(macro.per_class[lab]["f1"] for lab in spotted) / len(spotted),
         "binary": binary.per_class["framed"]["f1"],
     }
+
+
+def document_ranking(
+    gold: Sequence[str], pred: Sequence[str], scores: Sequence[float], *, positive: str, negative: str
+) -> dict[str, float]:
+    """Document figures: ROC AUC of ``scores`` for ``positive`` against ``negative`` documents
+    (``auc_sides``) and against all the others (``auc_rest``), and the share of the two sides' documents
+    labelled right (``right_sides``). NaN where a figure has no two classes to compare."""
+    sides = [i for i, g in enumerate(gold) if g in (positive, negative)]
+    y = [gold[i] == positive for i in sides]
+    auc = roc_auc_score(y, [scores[i] for i in sides]) if len(set(y)) == 2 else float("nan")
+    y_rest = [g == positive for g in gold]
+    auc_rest = roc_auc_score(y_rest, list(scores)) if len(set(y_rest)) == 2 else float("nan")
+    right = sum(pred[i] == gold[i] for i in sides) / len(sides) if sides else float("nan")
+    return {"auc_sides": float(auc), "auc_rest": float(auc_rest), "right_sides": float(right)}

@@ -64,11 +64,12 @@ def test_seed_documents_are_open(embedder, openness_head, shared_dir) -> None:  
 
 
 def test_quality_gate_on_dev_sentences(embedder, openness_head, shared_dir) -> None:  # noqa: ANN001
-    from pipeline.stance.api import evaluate_jsonl
+    from pipeline.stance.scoring import evaluate_jsonl
 
     floors = json.loads((Path(__file__).with_name("eval_baseline.json")).read_text())
     ev = evaluate_jsonl(shared_dir / "labels" / "dev_sentences.jsonl", head=openness_head, embedder=embedder)
-    assert "confusion" in ev.text and ev.frame is not None
+    assert "confusion" in ev.text and ev.frame is not None and ev.stance is not None
+    assert not ev.skipped and ev.documents is None  # every dev line is read as one sentence
     assert ev.stance.macro_f1 >= floors["dev_macro_f1"], ev.text
     assert ev.frame_spotting["binary"] >= floors["dev_frame_binary_f1"], ev.text
     assert ev.frame_spotting["macro"] >= floors["dev_frame_macro_f1"], ev.text
