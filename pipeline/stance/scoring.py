@@ -59,17 +59,23 @@ def _sentences(rows: list[dict], preds: list[dict], tgt: Target, title: str) -> 
     return stance, frame, spot, "\n\n".join(parts)
 
 
-def _documents(rows: list[dict], preds: list[dict], tgt: Target, title: str) -> tuple[Report, dict, str]:
-    """Document label report, the ranking of documents by ``stance_score``, and their text."""
+def _documents(
+    rows: list[dict], preds: list[dict], places: list[str], tgt: Target, title: str
+) -> tuple[Report, dict, str]:
+    """Document label report, the ranking of documents by ``stance_score``, and their text (with the documents
+    labelled otherwise than their gold, by ``places``: ``name:line (id)``)."""
     gold, pred, score = [r["stance"] for r in rows], [p["stance"] for p in preds], [p["stance_score"] for p in preds]
     seen = set(gold) | set(pred)  # a label no document has or gets would pull the macro-F1 down for nothing
     report = evaluate(gold, pred, labels=[lab for lab in document_rule(tgt).labels if lab in seen])
     pos, neg = tgt.positive, tgt.negative
     rank = document_ranking(gold, pred, score, positive=pos, negative=neg)
+    wrong = [f"{where}: {g}, called {p} at {sc:+.3f}" for where, g, p, sc in zip(places, gold, pred, score) if g != p]
     text = report.text(title=f"document stance ({title})") + (
         f"\n\nranked by stance_score: ROC AUC {pos} vs {neg} {rank['auc_sides']:.3f}, {pos} vs the rest "
         f"{rank['auc_rest']:.3f}; {pos} / {neg} documents labelled right {rank['right_sides']:.3f}"
     )
+    if wrong:
+        text += f"\n{len(wrong)} documents labelled otherwise:{skipped_text(wrong)}"
     return report, rank, text
 
 
@@ -107,10 +113,14 @@ def evaluate_jsonl(
     ]
     sent: list[tuple[dict, dict]] = []
     docs: list[tuple[dict, dict]] = []
+    places: list[str] = []  # where each document line is, for the list of those labelled otherwise
     for (n, row), p in zip(free + forced, preds):
         allowed = tgt.stance_labels if p["unit"] == "sentence" else document_rule(tgt).labels
-        if row["stance"] in allowed:
-            (sent if p["unit"] == "sentence" else docs).append((row, p))
+        if row["stance"] in allowed and p["unit"] == "sentence":
+            sent.append((row, p))
+        elif row["stance"] in allowed:
+            docs.append((row, p))
+            places.append(f"{name}:{n}" + (f" (id {row['id']})" if "id" in row else ""))
         else:
             skipped.append(
                 f"{name}:{n}: read as a {p['unit']}, whose stance is one of {', '.join(allowed)} "
@@ -128,7 +138,7 @@ def evaluate_jsonl(
         parts.append(text)
     if docs:
         title = f"{tgt.name}, {len(docs)} documents from {name}"
-        documents, ranking, text = _documents([r for r, _ in docs], [p for _, p in docs], tgt, title)
+        documents, ranking, text = _documents([r for r, _ in docs], [p for _, p in docs], places, tgt, title)
         parts.append(text)
     if skipped:
         parts.append(f"{len(skipped)} lines skipped:{skipped_text(skipped)}")

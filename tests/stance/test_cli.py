@@ -110,9 +110,10 @@ def test_whole_documents_get_a_document_stance_and_are_ranked(tmp_path: Path, ca
     assert {json.loads(x)["unit"] for x in as_sentence.read_text(encoding="utf-8").splitlines()} == {"sentence"}
 
     gold = tmp_path / "gold.jsonl"  # labelled: the documents ranked by score; `mixed` forces a document reading
-    lines.append({"text": "Open weights help research. Closed weights stop misuse.", "gold": "mixed"})
+    lines.append({"text": "Open weights help research.", "gold": "mixed"})  # one sentence: too few to take a side
     gold.write_text("".join(json.dumps({"text": x["text"], "stance": x["gold"]}) + "\n" for x in lines), "utf-8")
     assert main(["evaluate", str(gold), "-w", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     assert "1 sentences from gold.jsonl" in printed and "4 documents from gold.jsonl" in printed
     assert "ROC AUC open vs closed 1.000" in printed and "open / closed documents labelled right 1.000" in printed
+    assert "1 documents labelled otherwise:\n  gold.jsonl:5: mixed, called off_topic at " in printed
