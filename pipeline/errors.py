@@ -78,6 +78,15 @@ E_UNKNOWN_SOURCE = (
 )
 E_SOURCE_KEY = "Source #{i} in {path}: unknown key '{key}'. Known keys in [[sources]]: {known}."
 E_SOURCE_TYPE = "Source #{i} in {path}: `{key}` should be a string, not {got!r}."
+E_SOURCE_LIST = (
+    "The source list {path} named in [workspace] source_lists ({ws}) does not exist. Fix the path (relative to "
+    "the workspace) or take it out of the list."
+)
+E_SOURCE_LIST_KEYS = (
+    "The source list {path} holds {keys}: a source list holds only [[sources]] entries (settings go in the "
+    "workspace's opentide.toml)."
+)
+E_SOURCE_TWICE = "The source name {name!r} in {path} is taken by a source in {first}. Give each source its own name."
 E_SOURCE_NAME_TAKEN = (
     "Source #{i} in {path}: the name {name!r} is already the name of source #{first}. Give each [[sources]] "
     "entry its own name."

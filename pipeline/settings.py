@@ -22,9 +22,12 @@ from pipeline.errors import (
     E_SETTINGS_TYPE,
     E_SOURCE,
     E_SOURCE_KEY,
+    E_SOURCE_LIST,
+    E_SOURCE_LIST_KEYS,
     E_SOURCE_NAME_TAKEN,
     E_SOURCE_PATTERNS,
     E_SOURCE_REGEX,
+    E_SOURCE_TWICE,
     E_SOURCE_TYPE,
     SettingsError,
 )
@@ -165,6 +168,38 @@ def _check_source_keys(i: int, src: dict[str, Any], path: Path) -> None:
             raise SettingsError(E_SOURCE_TYPE.format(i=i, path=path, key=key, got=src[key]))
 
 
+def _listed_sources(root: Path, lists: Any, ws_file: Path) -> list[tuple[Path, list[dict[str, Any]]]]:
+    """The ``[[sources]]`` of each file ``[workspace] source_lists`` names, checked like those of opentide.toml."""
+    if not all(isinstance(x, str) for x in lists):
+        expected = "a list of file paths"
+        raise SettingsError(E_SETTINGS_TYPE.format(key="workspace.source_lists", path=ws_file, expected=expected,
+                                                   got=lists))  # fmt: skip
+    out = []
+    for name in lists:
+        path = Path(name).expanduser()
+        path = path if path.is_absolute() else root / path
+        if not path.is_file():
+            raise SettingsError(E_SOURCE_LIST.format(path=path, ws=ws_file))
+        data = _read_toml(path)
+        if set(data) - {"sources"}:
+            raise SettingsError(E_SOURCE_LIST_KEYS.format(path=path, keys=", ".join(sorted(set(data) - {"sources"}))))
+        out.append((path, _check_sources(data.get("sources", []), path)))
+    return out
+
+
+def _gather_sources(root: Path, values: dict[str, Any], ws_file: Path) -> list[dict[str, Any]]:
+    """The workspace file's sources, then those of its source lists; a name is given once across all."""
+    sources = _check_sources(values.get("sources", []), ws_file)
+    where = dict.fromkeys((s["name"] for s in sources), ws_file)
+    for path, listed in _listed_sources(root, values["workspace"]["source_lists"], ws_file):
+        for src in listed:
+            if src["name"] in where:
+                raise SettingsError(E_SOURCE_TWICE.format(name=src["name"], path=path, first=where[src["name"]]))
+            where[src["name"]] = path
+        sources += listed
+    return sources
+
+
 @dataclass(frozen=True)
 class Settings:
     """Settings in force for one workspace."""
@@ -204,5 +239,5 @@ def load_settings(workspace: str | Path = ".", *, overrides: dict[str, Any] | No
         values = _merge(values, _read_toml(ws_file), ws_file)
     if overrides:
         values = _merge(values, overrides, Path("<overrides>"))
-    values["sources"] = _check_sources(values.get("sources", []), ws_file)
+    values["sources"] = _gather_sources(root, values, ws_file)
     return Settings(root=root, values=values)

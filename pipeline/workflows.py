@@ -75,8 +75,10 @@ def collect(
     sources: list[str] | None = None,
     kind: str | None = None,
     progress: bool = True,
+    unreachable_ok: bool = False,
 ) -> Result:
-    """The given URLs (and what they list), the sources named, or, given neither, every configured source."""
+    """The given URLs (and what they list), the sources named, or, given neither, every configured source.
+    ``unreachable_ok``: hosts that cannot be reached (offline) are reported but do not count as failures."""
     from pipeline.collect import collect as run_collect
 
     everything = not urls and not sources
@@ -94,12 +96,16 @@ def collect(
         everything=everything,
     )
     lines = [f"collect: {_counts(report.as_dict())}"]
-    if report.failed:
+    if report.failed > report.unreachable:
         lines.append("  some URLs failed: `opentide status` lists each with its reason")
+    if report.unreachable:
+        lines.append(f"  {report.unreachable} URLs unreachable (no network, or the host is down): "
+                     + ("the run goes on with the local corpus; " if unreachable_ok else "")
+                     + "`opentide status` lists each")  # fmt: skip
     if report.other_language:
         lines.append(f"  {report.other_language} documents in a language outside [ingest] languages are stored but "
                      "left out of analysis: `opentide status` lists each")  # fmt: skip
-    return report.exit_code == 0, lines
+    return report.failed == (report.unreachable if unreachable_ok else 0), lines
 
 
 def _named_sources(settings: Settings, names: list[str]) -> list[dict[str, Any]]:
@@ -238,12 +244,12 @@ def _settings_lines(settings: Settings) -> list[str]:
 
 
 def run(settings: Settings, store: Store, *, offline: bool = False, progress: bool = True) -> Result:
-    """The main job. Unreachable sources are reported and the run goes on."""
+    """The main job. Unreachable sources are reported and the run goes on: offline, they are no failure."""
     lines: list[str] = []
     ok = True
     if not offline:
         try:
-            done, more = collect(settings, store, [], progress=progress)
+            done, more = collect(settings, store, [], progress=progress, unreachable_ok=True)
         except OpentideError as err:
             done, more = False, [f"collect: could not run ({err}); going on with the local corpus"]
         ok &= done

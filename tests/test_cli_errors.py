@@ -68,3 +68,19 @@ def test_a_missing_corpus_folder_is_a_note_and_a_fixed_path_is_forgotten(
     out = capsys.readouterr().out
     assert "rejected inputs: 0" in out and "stance target: openness" in out
     assert f"settings: {workspace / 'opentide.toml'}" in out and "corpus folders: inbox, later" in out
+
+
+def test_an_unreachable_source_fails_collect_but_not_the_main_job(
+    workspace: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Offline, `collect` says the host could not be reached (exit 3); `run` reports it and goes on (here to an
+    empty store, the one thing that stops it)."""
+    with (workspace / "opentide.toml").open("a", encoding="utf-8") as fh:
+        fh.write('[collect]\nretries = 0\n[[sources]]\nname = "gone"\nurl = "http://127.0.0.1:9/feed.xml"\n')
+    assert main(["collect", "-w", str(workspace), "--no-progress"]) == EXIT_PARTIAL
+    out = capsys.readouterr().out
+    assert "unreachable 1" in out and "1 URLs unreachable" in out and "goes on" not in out
+    assert main(["run", "-w", str(workspace), "--no-progress"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "1 URLs unreachable (no network, or the host is down): the run goes on" in err
+    assert "holds no documents yet" in err  # what stopped it: nothing to analyse, not the source

@@ -48,7 +48,8 @@ def test_run_collects_analyses_and_exports(
         encoding="utf-8",
     )
     code = main(["-w", str(workspace), "--no-progress", "run"])
-    assert code == EXIT_PARTIAL  # the missing page and the unreachable source are reported, the run goes on
+    assert code == EXIT_PARTIAL  # the missing page fails; the unreachable source is reported, the run goes on
+    assert "1 URLs unreachable (no network, or the host is down): the run goes on" in capsys.readouterr().out
     out = workspace / "outputs"
     docs = pd.read_csv(out / "documents.csv")
     assert len(docs) == 10 and docs["published"].notna().all() and docs["title"].notna().all()

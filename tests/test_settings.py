@@ -88,3 +88,34 @@ def test_a_workspace_folder_that_does_not_exist_is_an_error(tmp_path: Path, caps
         load_settings(typo)
     assert main(["status", "-w", str(typo)]) == EXIT_ERROR
     assert "No workspace folder" in capsys.readouterr().err and not typo.exists()
+
+
+def test_source_lists_add_their_sources_and_are_checked_like_the_workspace_file(workspace: Path) -> None:
+    (workspace / "lists").mkdir()
+    (workspace / "lists" / "gov.toml").write_text("[[sources]]\nname = 'gov'\nurl = 'https://gov.example/feed'\n")
+    write(
+        workspace, "[workspace]\nsource_lists = ['lists/gov.toml']\n[[sources]]\nname = 'own'\nurl = 'https://a.org'\n"
+    )
+    assert [s["name"] for s in load_settings(workspace).sources] == ["own", "gov"]
+    bad = {
+        "[[sources]]\nname = 'own'\nurl = 'https://b.org'\n": "'own' in ",  # a name the workspace file took
+        "[[sources]]\nname = 'x'\nurl = 'https://b.org'\nkinds = 'news'\n": "unknown key 'kinds'",
+        "[collect]\nretries = 1\n": "holds collect: a source list holds only [[sources]]",
+    }
+    for text, words in bad.items():
+        (workspace / "lists" / "gov.toml").write_text(text)
+        with pytest.raises(SettingsError, match=words.replace("[", r"\[")) as err:
+            load_settings(workspace)
+        assert "gov.toml" in str(err.value)
+    write(workspace, "[workspace]\nsource_lists = ['lists/missing.toml']\n")
+    with pytest.raises(SettingsError, match="missing.toml named in \\[workspace\\] source_lists .* does not exist"):
+        load_settings(workspace)
+
+
+def test_the_repositorys_workspace_collects_the_curated_source_list() -> None:
+    """`opentide run` in the repository reads corpus/sources.toml: real https sources of every main kind."""
+    settings = load_settings(Path(__file__).resolve().parents[1])
+    sources = settings.sources
+    assert len(sources) >= 10 and all(s["url"].startswith("https://") for s in sources)
+    assert {s["kind"] for s in sources} >= {"statement", "policy", "news", "op-ed"}
+    assert any(s["url"].endswith(".pdf") for s in sources)

@@ -41,6 +41,7 @@ class CollectReport:
     failed: int = 0  # recorded in the store's rejections with their reason
     disallowed: int = 0  # robots.txt said no
     other_language: int = 0  # stored documents left out of analysis for their language (a notice is recorded)
+    unreachable: int = 0  # of the failed: no connection to the host (no network, unknown host, refused)
     run_id: int | None = None
 
     @property
@@ -232,6 +233,7 @@ def _record(
         store.mark_url(task.url, "disallowed" if code == "disallowed" else "failed")
         report.disallowed += code == "disallowed"
         report.failed += code != "disallowed"
+        report.unreachable += code == "network"
         logger.warning("%s: %s", task.url, out.error.reason)
         return
     if out.status == "not_modified":
