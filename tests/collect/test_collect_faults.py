@@ -85,3 +85,13 @@ def test_user_agent_and_per_host_delay(site: TestSite) -> None:
     assert {ua for ua, _ in seen} == {"opentide-test/1"}
     # arrival times at the server jitter under load; without the delay the gaps are milliseconds
     assert all(b - a >= 0.2 for (_, a), (_, b) in zip(seen, seen[1:]))
+
+
+def test_a_host_that_cannot_be_reached_is_not_tried_again_in_the_run() -> None:
+    """Offline, each URL of a feed would wait through the retries again: after one, the host counts as down."""
+    fetcher = Fetcher(FetchOptions(retries=1, backoff=0.01, per_host_delay=0, obey_robots=False))
+    with pytest.raises(InputRejected, match="cannot connect: ") as first:
+        fetcher.fetch("http://127.0.0.1:9/feed.xml")
+    with pytest.raises(InputRejected, match="cannot connect to 127.0.0.1:9 .it failed earlier in this run") as then:
+        fetcher.fetch("http://127.0.0.1:9/item-1")
+    assert first.value.code == then.value.code == "network"
