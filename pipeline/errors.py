@@ -77,7 +77,7 @@ E_UNKNOWN_SOURCE = (
     "opentide.toml, or add the source there."
 )
 E_SOURCE_KEY = "Source #{i} in {path}: unknown key '{key}'. Known keys in [[sources]]: {known}."
-E_SOURCE_TYPE = "Source #{i} in {path}: `{key}` should be a string, not {got!r}."
+E_SOURCE_TYPE = "Source #{i} in {path}: `{key}` should be {expected}, not {got!r}."
 E_SOURCE_LIST = (
     "The source list {path} named in [workspace] source_lists ({ws}) does not exist. Fix the path (relative to "
     "the workspace) or take it out of the list."

@@ -69,7 +69,7 @@ POSITIVE = ("collect.timeout_connect", "collect.timeout_total")  # seconds: more
 # Tables whose values must all be strings (their keys are the user's own).
 STRING_TABLES = ("ingest.kind_by_path",)
 # The keys a [[sources]] entry takes.
-SOURCE_KEYS = ("name", "url", "kind", "include", "exclude")
+SOURCE_KEYS = ("name", "url", "kind", "include", "exclude", "max_items")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -165,7 +165,11 @@ def _check_source_keys(i: int, src: dict[str, Any], path: Path) -> None:
             raise SettingsError(E_SOURCE_KEY.format(i=i, path=path, key=key, known=", ".join(SOURCE_KEYS)))
     for key in ("name", "url", "kind"):
         if key in src and not isinstance(src[key], str):
-            raise SettingsError(E_SOURCE_TYPE.format(i=i, path=path, key=key, got=src[key]))
+            raise SettingsError(E_SOURCE_TYPE.format(i=i, path=path, key=key, expected="a string", got=src[key]))
+    items = src.get("max_items", 1)
+    if isinstance(items, bool) or not isinstance(items, int) or items < 1:
+        expected = "a whole number of at least 1"
+        raise SettingsError(E_SOURCE_TYPE.format(i=i, path=path, key="max_items", expected=expected, got=items))
 
 
 def _listed_sources(root: Path, lists: Any, ws_file: Path) -> list[tuple[Path, list[dict[str, Any]]]]:

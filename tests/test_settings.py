@@ -36,6 +36,7 @@ def test_workspace_overrides_only_its_own_keys(workspace: Path) -> None:
         ("[collect]\nretries = 2.5\n", ["collect.retries", "int", "2.5"]),
         ("[stance]\nprefilter_window = -2\n", ["stance.prefilter_window", "at least -1"]),
         ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclude = 'news'\n", ["#1", "`include`", "a list"]),
+        ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\nmax_items = 0\n", ["`max_items`", "at least 1", "not 0"]),
         ("[[sources]]\nname = 'x'\nurl = 'https://a.org'\nexclude = ['(tag']\n", ["`exclude`", "'(tag'", "regular"]),
         (
             "[[sources]]\nname = 'x'\nurl = 'https://a.org'\ninclde = ['/news/']\n",

@@ -59,6 +59,7 @@ class SourceRule:
     kind: str | None
     include: tuple[re.Pattern[str], ...] = ()
     exclude: tuple[re.Pattern[str], ...] = ()
+    max_items: int | None = None  # URLs taken from the source's feeds and sitemaps per run (None: all)
 
     def keeps(self, url: str) -> bool:
         if self.include and not any(p.search(url) for p in self.include):
@@ -111,6 +112,7 @@ def collect(
         rules[src["name"]] = SourceRule(
             src["name"], src.get("kind") or default_kind,
             tuple(re.compile(p) for p in src.get("include", [])), tuple(re.compile(p) for p in src.get("exclude", [])),
+            src.get("max_items"),
         )  # fmt: skip
     scope = _start(store, sources, everything=everything)
     run_id = store.start_run("collect")
@@ -172,7 +174,7 @@ def _crawl(
     min_chars, languages = int(settings.get("min_chars", 40)), LanguagePolicy.from_settings(settings)
     discover = bool(settings.get("discover_links", False))
     max_depth, max_pages = int(settings.get("max_depth", 1)), int(settings.get("max_pages", 200))
-    discovered: Counter[str | None] = Counter()
+    discovered: Counter[tuple[str | None, str]] = Counter()
     dates: dict[str, str] = {}
     in_flight: dict[Future[Outcome], str] = {}
     bar = tqdm(desc="collect", unit="url", disable=not progress, total=0)
@@ -220,7 +222,7 @@ def _task(store: Store, row: Any, discover: bool, published: str | None, default
 
 def _record(
     store: Store, out: Outcome, rules: dict[str | None, SourceRule], report: CollectReport,
-    dates: dict[str, str], discovered: Counter[str | None], max_pages: int, scope: Scope,
+    dates: dict[str, str], discovered: Counter[tuple[str | None, str]], max_pages: int, scope: Scope,
 ) -> None:  # fmt: skip
     """Write one outcome. Order matters for resuming: document, then fetch record, then frontier state."""
     task, resp = out.task, out.response
@@ -271,7 +273,7 @@ def _record(
 
 def _enqueue_children(
     store: Store, out: Outcome, rules: dict[str | None, SourceRule], dates: dict[str, str],
-    discovered: Counter[str | None], max_pages: int, scope: Scope,
+    discovered: Counter[tuple[str | None, str]], max_pages: int, scope: Scope,
 ) -> None:  # fmt: skip
     task = out.task
     rule = rules.get(task.source) or SourceRule(task.source, task.kind)
@@ -280,9 +282,12 @@ def _enqueue_children(
         urls = [u for u in urls if rule.keeps(u)]
     depth = task.depth
     if out.what == "html":  # discovered links: one level deeper, bounded per source
-        urls = urls[: max(0, max_pages - discovered[task.source])]
-        discovered[task.source] += len(urls)
+        urls = urls[: max(0, max_pages - discovered[task.source, "links"])]
+        discovered[task.source, "links"] += len(urls)
         depth += 1
+    elif out.what != "sitemap-index" and rule.max_items is not None:  # a feed lists its newest items first
+        urls = urls[: max(0, rule.max_items - discovered[task.source, "items"])]
+        discovered[task.source, "items"] += len(urls)
     for url, date in out.child_dates.items():
         dates[canonical_url(url)] = date
     added = store.enqueue(urls, source=task.source, kind=task.kind, depth=depth)

@@ -122,3 +122,17 @@ def test_a_feed_not_modified_without_its_snapshot_is_no_failure(
     again = collect_urls(store, urls=[feed], settings=fast_settings, raw_dir=raw, progress=False)
     assert (again.failed, again.not_modified, again.fetched) == (0, 1, 0)
     assert site.hits[page.removeprefix(site.base)] == 1
+
+
+def test_a_sources_max_items_bounds_what_its_feed_adds_per_run(site: TestSite, shared: Path, tmp_path: Path) -> None:
+    """A feed of five items with ``max_items = 2``: its first two (a feed's newest) are fetched, the rest not;
+    the same feed given as a URL, with no source to bound it, brings them all."""
+    pages = serve_pages(site, shared, 5)
+    items = [(p.removeprefix(site.base), f"Item {i}") for i, p in enumerate(pages)]
+    feed = site.add("/feed.xml", rss(site.base, items), content_type="application/rss+xml")
+    ws = workspace_with(tmp_path, f'[[sources]]\nname = "wh"\nurl = "{feed}"\nmax_items = 2\n')
+    assert collect(ws) == EXIT_OK
+    assert set(documents(ws)) == set(pages[:2])
+    assert [site.hits[p.removeprefix(site.base)] for p in pages] == [1, 1, 0, 0, 0]
+    assert collect(ws, feed) == EXIT_OK
+    assert set(documents(ws)) == set(pages)
