@@ -33,7 +33,15 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from pipeline.embed import Embedder
 from pipeline.stance.classify import classify
 from pipeline.stance.data import Example, clean_sentence, load_dev_sentences, load_examples, read_jsonl, shared_root
-from pipeline.stance.document import DocumentRule, aggregate, document_stance, label_for, near_target, sentence_arrays
+from pipeline.stance.document import (
+    DocumentRule,
+    aggregate,
+    document_stance,
+    label_for,
+    near_target,
+    sentence_arrays,
+    unseen_row,
+)
 from pipeline.stance.evaluate import document_ranking, evaluate, frame_f1
 from pipeline.stance.io import Head, load_head
 from pipeline.stance.segment import split_sentences
@@ -236,8 +244,7 @@ def run_windows(tgt: Target, root: Path, windows: tuple[int, ...] = (-1, 0, 1, 2
     ``[stance] prefilter_window``: sentences farther than N from a target mention become unseen neutral rows."""
     saved = json.loads(Path("outputs/eval_stance_doc_rows.json").read_text())
     head = load_head(tgt)
-    unseen = {"relevance": 0.0, "stance": tgt.neutral, "stance_score": 0.0, "frame": tgt.frame_none}
-    unseen |= {"p_open": 0.0, "p_closed": 0.0, "p_neutral": 1.0}
+    unseen = unseen_row(tgt)
     out = {}
     for window in windows:
         docs, n_seen = [], 0

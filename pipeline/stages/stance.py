@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.embed import Embedder
 from pipeline.stance import classify, document_stance, load_head, stage_version
 from pipeline.stance.data import clean_sentence
-from pipeline.stance.document import document_rule, near_target
+from pipeline.stance.document import document_rule, near_target, unseen_row
 from pipeline.stance.shared import SharedPass, max_seq_length, supports
 
 
@@ -63,9 +63,7 @@ class StanceStage:
 
     def run(self, sentences: dict[str, list[tuple[int, str]]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """``{doc_id: [(sent_idx, text), ...]}`` -> rows for ``sentence_stance`` and ``document_stance``."""
-        tgt = self.head.target
-        unseen = {"relevance": 0.0, "stance": tgt.neutral, "stance_score": 0.0, "frame": tgt.frame_none}
-        unseen |= {"p_open": 0.0, "p_closed": 0.0, "p_neutral": 1.0}
+        unseen = unseen_row(self.head.target)
         flat = []  # (doc_id, sent_idx, text, classify?): the text cleaned as `opentide stance` and training clean it
         for doc_id, items in sentences.items():
             items = [(i, clean_sentence(t)) for i, t in items]

@@ -75,6 +75,12 @@ def label_for(doc_score: float, n_relevant: int, mass: float, rule: DocumentRule
     return mixed
 
 
+def unseen_row(target: Target) -> dict:
+    """The sentence row of a sentence left unclassified (far from any target mention): neutral, relevance 0."""
+    row = {"relevance": 0.0, "stance": target.neutral, "stance_score": 0.0, "frame": target.frame_none}
+    return row | {"p_open": 0.0, "p_closed": 0.0, "p_neutral": 1.0}
+
+
 def near_target(hits: np.ndarray, window: int) -> np.ndarray:
     """Which sentences to classify: those within ``window`` of one naming the target (``hits``); all when
     ``window`` < 0. The rest are neutral unseen (``[stance] prefilter_window``)."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from pipeline.stance.classify import classify
 from pipeline.stance.data import clean_sentence
-from pipeline.stance.document import DocumentRule, document_rule, document_stance, near_target
+from pipeline.stance.document import DocumentRule, document_rule, document_stance, near_target, unseen_row
 from pipeline.stance.io import Encoder, Head
 from pipeline.stance.segment import split_sentences
 
@@ -88,8 +88,7 @@ def classify_units(
             precision=embedder.precision,
         )
     )
-    unseen = {"relevance": 0.0, "stance": tgt.neutral, "stance_score": 0.0, "frame": tgt.frame_none}
-    unseen |= {"p_open": 0.0, "p_closed": 0.0, "p_neutral": 1.0}
+    unseen = unseen_row(tgt)
     out, picks = [], iter(chosen)
     for sentences in split:
         if sentences is None:
