@@ -41,7 +41,7 @@ class CollectReport:
     failed: int = 0  # recorded in the store's rejections with their reason
     disallowed: int = 0  # robots.txt said no
     other_language: int = 0  # stored documents left out of analysis for their language (a notice is recorded)
-    unreachable: int = 0  # of the failed: no connection to the host (no network, unknown host, refused)
+    unreachable: int = 0  # of the failed: network-level (no connection, unknown host, connection dropped)
     run_id: int | None = None
 
     @property
