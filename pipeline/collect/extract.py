@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 
 from pipeline.collect.article import article_text
 from pipeline.collect.detect import decode, sniff
+from pipeline.collect.extractors import ld_article_body
 from pipeline.document import Document, title_from_text
 from pipeline.errors import InputRejected
 from pipeline.ingest.language import sure_language
@@ -50,8 +51,11 @@ def extract_html(html: str, *, url: str, min_chars: int = 40, published: str | N
     tree = trafilatura.load_html(html)
     if tree is None:
         raise InputRejected("HTML that cannot be parsed", code="unparseable")
+    fallback = ld_article_body(tree)  # read first: the extractors may clean scripts out of the tree
     text = article_text(tree, url=url)
     if not text or len(text.strip()) < min_chars:
+        text = fallback  # the page's own JSON-LD copy of the article, when its HTML shows none
+    if len(text.strip()) < min_chars:
         raise InputRejected(f"no article text (fewer than {min_chars} characters)", code="empty")
     info = trafilatura.extract_metadata(tree, default_url=url)
     date, date_source = _find_date(tree, url, info.date if info else None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from lxml.html import HtmlElement
 logger = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+_BLOCK_END = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/blockquote)\b[^>]*>", re.I)
 _DEK = re.compile(r"(?:^|[\s_-])(?:dek|deck|standfirst|sub-head|subtitle)(?:$|[\s_-])", re.I)
 
 
@@ -124,6 +126,35 @@ def page_deks(tree: HtmlElement) -> list[str]:
             if 20 <= len(text) <= 600:
                 texts.append(text)
     return texts
+
+
+def _ld_objects(data: object) -> list[dict]:
+    """Every JSON object inside a JSON-LD value (``@graph`` lists and nested objects included)."""
+    found, stack = [], [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.append(item)
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
+    return found
+
+
+def ld_article_body(tree: HtmlElement) -> str:
+    """The longest schema.org ``articleBody`` in the page's JSON-LD, as plain text ("" when none). Pages that
+    render their article with JavaScript often carry it only there."""
+    bodies = []
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text_content())
+        except ValueError:
+            continue
+        bodies += [o["articleBody"] for o in _ld_objects(data) if isinstance(o.get("articleBody"), str)]
+    body = max(bodies, key=len, default="")
+    if "<" in body:  # some publishers put markup in it: block ends become line ends
+        body = lxml.html.fromstring(f"<div>{_BLOCK_END.sub(chr(10), body)}</div>").text_content()
+    return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip())
 
 
 def candidates(tree: HtmlElement, *, url: str | None = None, names: tuple[str, ...] | None = None) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -45,3 +46,15 @@ def test_empty_page_is_rejected() -> None:
     with pytest.raises(InputRejected) as err:
         extract_html("<html><body><nav><a href='/'>Home</a></nav></body></html>", url="http://127.0.0.1/x")
     assert err.value.code == "empty"
+
+
+def test_a_page_that_shows_no_article_falls_back_to_its_json_ld_article_body() -> None:
+    """A JavaScript shell whose only copy of the article is schema.org JSON-LD (with markup in it) is stored with
+    that text; the visible text wins whenever there is enough of it."""
+    body = "<p>Open-weight models let researchers audit systems.</p><p>Regulators should not ban them.</p>"
+    ld = json.dumps({"@context": "https://schema.org", "@graph": [{"@type": "NewsArticle", "articleBody": body}]})
+    shell = f'<html><head><script type="application/ld+json">{ld}</script></head><body><div id="app"></div></body>'
+    doc = extract_html(shell + "</html>", url="http://127.0.0.1/js")
+    assert doc.text == "Open-weight models let researchers audit systems.\nRegulators should not ban them."
+    with pytest.raises(InputRejected, match="no article text"):
+        extract_html(shell.replace("articleBody", "description") + "</html>", url="http://127.0.0.1/js")
