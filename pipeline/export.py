@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.settings import Settings
+from pipeline.stance.document import document_frame, document_rule
 from pipeline.stance.target import Target, load_target
 from pipeline.store import Store
 
@@ -34,13 +35,14 @@ DOCUMENT_COLUMNS = [
     "story_id",
     "stance",
     "stance_score",
+    "frame",
     "n_relevant",
     "evidence_sent_idx",
     "evidence_1",
     "evidence_2",
     "evidence_3",
 ]
-_STANCE_COLUMNS = ("stance", "stance_score", "n_relevant")
+_STANCE_COLUMNS = ("stance", "stance_score", "frame", "n_relevant")
 _EVIDENCE_COLUMNS = ("evidence_sent_idx", "evidence_1", "evidence_2", "evidence_3")
 SENTENCE_COLUMNS = [
     "doc_id",
@@ -56,6 +58,7 @@ SENTENCE_COLUMNS = [
 
 
 def documents_frame(store: Store, *, with_text: bool = False) -> pd.DataFrame:
+    """Documents with their stance row (no ``frame``: ``document_frames`` derives it from the sentences)."""
     cols = ", ".join(f"d.{c}" for c in DOCUMENT_COLUMNS if c not in (*_STANCE_COLUMNS, *_EVIDENCE_COLUMNS))
     text = ", d.text" if with_text else ""
     df = store.frame(
@@ -65,6 +68,18 @@ def documents_frame(store: Store, *, with_text: bool = False) -> pd.DataFrame:
     df["n_relevant"] = df["n_relevant"].astype("Int64")  # empty before analyze, not 0
     df["evidence"] = df["evidence"].map(lambda e: json.loads(e) if isinstance(e, str) else [])
     return df.assign(**evidence_columns(df["evidence"]))
+
+
+def document_frames(sents: pd.DataFrame, target: Target) -> pd.Series:
+    """``doc_id`` -> the frame most of the document's relevant sentences name (``stance.document_frame``)."""
+    if sents.empty:
+        return pd.Series(dtype=object)
+    rule = document_rule(target)
+    rows = sents[["doc_id", "relevance", "frame"]].to_dict(orient="records")
+    by_doc: dict[str, list[dict]] = {}
+    for row in rows:
+        by_doc.setdefault(row["doc_id"], []).append(row)
+    return pd.Series({d: document_frame(r, rule, target.frame_none) for d, r in by_doc.items()}, dtype=object)
 
 
 def evidence_columns(evidence: pd.Series) -> dict[str, pd.Series]:
@@ -110,7 +125,10 @@ def export_all(
     from pipeline import tables
 
     out.mkdir(parents=True, exist_ok=True)
+    tgt = stance_target(settings)
+    sents = sentences_frame(store)
     docs = documents_frame(store, with_text=True)
+    docs["frame"] = docs["doc_id"].map(document_frames(sents, tgt))  # empty where not analysed
     written = [write_csv(docs[DOCUMENT_COLUMNS], out / "documents.csv")]
     jsonl = out / "documents.jsonl"
     with jsonl.open("w", encoding="utf-8") as fh:
@@ -118,10 +136,8 @@ def export_all(
         for rec in docs[[*flat, "evidence", "text"]].to_dict(orient="records"):
             fh.write(json.dumps(_clean(rec), ensure_ascii=False) + "\n")
     written.append((jsonl, len(docs)))
-    sents = sentences_frame(store)
     written.append(write_csv(sents[SENTENCE_COLUMNS], out / "sentences.csv"))
     timeline = settings.section("timeline")
-    tgt = stance_target(settings)
     built = tables.analysis_tables(
         store,
         docs,

@@ -55,10 +55,11 @@ def test_run_collects_analyses_and_exports(
     assert len(docs) == 10 and docs["published"].notna().all() and docs["title"].notna().all()
     (chinese,) = docs[docs["language"] == "zh"].itertuples()  # collected, not analysed: no stance, no sentences
     assert pd.isna(chinese.stance) and chinese.doc_id not in set(pd.read_csv(out / "sentences.csv")["doc_id"])
+    assert pd.isna(chinese.frame) and set(docs["frame"].dropna()) <= {"endorse", "rebut", "report", "none"}
     docs = docs[docs["language"] == "en"]
     assert set(docs["kind"]) >= {"statement", "news"}
     seeds = docs[docs["path"].fillna("").str.contains("corpus/seed")]
-    assert len(seeds) == 4 and (seeds["stance"] == "open").all()
+    assert len(seeds) == 4 and (seeds["stance"] == "open").all() and (seeds["frame"] != "endorse").all()
     sents = pd.read_csv(out / "sentences.csv")
     assert set(sents["stance"]) <= {"open", "closed", "neutral"} and sents["stance_score"].between(-1, 1).all()
     # each open seed shows its basis: how many sentences were weighed, and its strongest open sentences

@@ -10,6 +10,7 @@ cross-validation on the NTIA development comments (see bench/eval_stance.py and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,6 +74,12 @@ def label_for(doc_score: float, n_relevant: int, mass: float, rule: DocumentRule
     if doc_score <= -rule.closed_below:
         return neg
     return mixed
+
+
+def document_frame(rows: Sequence[dict], rule: DocumentRule, none: str) -> str:
+    """The frame most of a document's relevant sentences name (``none`` when none names one)."""
+    named = Counter(r["frame"] for r in rows if r["relevance"] >= rule.min_relevance and r["frame"] != none)
+    return named.most_common(1)[0][0] if named else none
 
 
 def unseen_row(target: Target) -> dict:

@@ -10,7 +10,6 @@ Encoding one long text as a sentence would only see its first 256 word pieces.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ import numpy as np
 
 from pipeline.stance.classify import classify
 from pipeline.stance.data import clean_sentence
-from pipeline.stance.document import DocumentRule, document_rule, document_stance, near_target, unseen_row
+from pipeline.stance.document import document_frame, document_rule, document_stance, near_target, unseen_row
 from pipeline.stance.io import Encoder, Head
 from pipeline.stance.segment import split_sentences
 
@@ -49,12 +48,6 @@ class Units:
             whole = self.unit == "document" or (self.unit == "auto" and long)
             out.append(sentences if whole else None)
         return out
-
-
-def document_frame(rows: Sequence[dict], rule: DocumentRule, none: str) -> str:
-    """The frame most relevant sentences of a document name (``none`` when none names one)."""
-    named = Counter(r["frame"] for r in rows if r["relevance"] >= rule.min_relevance and r["frame"] != none)
-    return named.most_common(1)[0][0] if named else none
 
 
 def classify_units(

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.stance.document import DocumentRule, near_target
+from pipeline.stance.document import DocumentRule, document_frame, near_target
 from pipeline.stance.evaluate import document_ranking
-from pipeline.stance.units import Units, document_frame
+from pipeline.stance.units import Units
 
 SENTENCE = "Open-weight models let researchers audit AI systems, and Congress should not restrict them."
 DOCUMENT = " ".join(f"Paragraph {i} says that open models matter to research and to small firms." for i in range(14))
