@@ -96,7 +96,7 @@ class Fetcher:
         self.pool = urllib3.PoolManager(num_pools=64, maxsize=max(1, options.per_host_concurrency), block=False)
         self.limiter = HostLimiter(options.per_host_delay, options.per_host_concurrency)
         self.robots = RobotsCache(self._get_robots, options.user_agent)
-        self.down: set[str] = set()  # hosts no connection could be made to, after retries: not tried again this run
+        self.down: dict[str, str] = {}  # host -> why no connection could be made, after retries: not tried again
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
         """GET ``url`` following redirects; a 304 comes back as a Response with an empty body."""
@@ -131,7 +131,7 @@ class Fetcher:
         opts = self.options
         host = urlsplit(url).netloc
         if host in self.down:  # offline, a feed's fifty items would each wait through the retries again
-            raise InputRejected(f"cannot connect to {host} (it failed earlier in this run)", code="network")
+            raise InputRejected(f"cannot connect: {self.down[host]} (not tried again in this run)", code="network")
         for attempt in range(opts.retries + 1):
             wait = opts.backoff * (2**attempt)
             try:
@@ -139,7 +139,7 @@ class Fetcher:
                     status, resp_headers, body = self._once(url, headers, check_type=check_type)
             except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.NewConnectionError) as err:
                 if attempt == opts.retries:
-                    self.down.add(host)
+                    self.down[host] = str(err)
                     raise InputRejected(f"cannot connect: {err}", code="network") from err
             except urllib3.exceptions.ReadTimeoutError as err:
                 raise InputRejected(f"no answer within {opts.timeout_total} s", code="timeout") from err
