@@ -51,10 +51,9 @@ def extract_html(html: str, *, url: str, min_chars: int = 40, published: str | N
     tree = trafilatura.load_html(html)
     if tree is None:
         raise InputRejected("HTML that cannot be parsed", code="unparseable")
-    fallback = ld_article_body(tree)  # read first: the extractors may clean scripts out of the tree
-    text = article_text(tree, url=url)
+    text = article_text(tree, url=url)  # the extractors work on copies: the tree keeps its scripts
     if not text or len(text.strip()) < min_chars:
-        text = fallback  # the page's own JSON-LD copy of the article, when its HTML shows none
+        text = ld_article_body(tree)  # the page's own JSON-LD copy of the article, when its HTML shows none
     if len(text.strip()) < min_chars:
         raise InputRejected(f"no article text (fewer than {min_chars} characters)", code="empty")
     info = trafilatura.extract_metadata(tree, default_url=url)
