@@ -50,21 +50,22 @@ def ingest(
     if report.other_types:
         types = ", ".join(f"{n} {suffix}" for suffix, n in report.other_types.most_common())
         lines.append(f"  not read: {types} (readable: {', '.join(sorted(SUFFIXES))})")
-        lines += [f"    {name}" for name in report.other_files[:5]]
-        if len(report.other_files) > 5:
-            lines.append(f"    ... and {len(report.other_files) - 5} more")
+        lines += _capped(report.other_files, 5, "    ")
     if report.gone:
         lines.append(f"  gone: {len(report.gone)} stored files are no longer in the folders; "
                      f"{report.counts['removed']} documents left the corpus with their results")  # fmt: skip
     if not report.files and not report.rejected:
         lines.append(f"  no readable file in {', '.join(map(str, paths))}")
-    lines += [f"  rejected: {reason}" for _, reason in report.rejected[:20]]
-    if len(report.rejected) > 20:
-        lines.append(f"  ... and {len(report.rejected) - 20} more (see `opentide status`)")
-    lines += [f"  kept, not analysed: {notice}" for _, notice in report.other_language[:20]]
-    if len(report.other_language) > 20:
-        lines.append(f"  ... and {len(report.other_language) - 20} more (see `opentide status`)")
+    see = " (see `opentide status`)"
+    lines += _capped([f"rejected: {reason}" for _, reason in report.rejected], 20, "  ", see)
+    lines += _capped([f"kept, not analysed: {notice}" for _, notice in report.other_language], 20, "  ", see)
     return report.ok, lines
+
+
+def _capped(items: list[str], limit: int, indent: str, more: str = "") -> list[str]:
+    """The first ``limit`` items, indented, then how many more there are."""
+    extra = [f"{indent}... and {len(items) - limit} more{more}"] if len(items) > limit else []
+    return [f"{indent}{item}" for item in items[:limit]] + extra
 
 
 def collect(
