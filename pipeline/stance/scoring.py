@@ -30,10 +30,11 @@ class Evaluation:
 def labelled_check(target: Target) -> Callable[[dict], str | None]:
     """A ``read_lines`` check: why a labelled line cannot be scored against ``target`` (or None)."""
 
+    labels = dict.fromkeys(target.stance_labels + document_rule(target).labels)  # ordered, each once
+
     def check(row: dict) -> str | None:
         if why := why_no_text(row):
             return why
-        labels = dict.fromkeys(target.stance_labels + document_rule(target).labels)
         if row.get("stance") not in labels:
             return f"stance {row.get('stance')!r} is not one of {', '.join(labels)}"
         if "frame" in row and row["frame"] not in target.frame_labels:
@@ -97,7 +98,8 @@ def evaluate_jsonl(
     """
     tgt, units, name = head.target, units or Units(), Path(path).name
     lines, skipped = read_lines(Path(path), labelled_check(tgt))
-    doc_only = [lab for lab in document_rule(tgt).labels if lab not in tgt.stance_labels]
+    doc_labels = document_rule(tgt).labels
+    doc_only = [lab for lab in doc_labels if lab not in tgt.stance_labels]
     free = [(n, r) for n, r in lines if r["stance"] not in doc_only]
     forced = [(n, r) for n, r in lines if r["stance"] in doc_only]  # labelled as documents: read as documents
     preds = [
@@ -115,7 +117,7 @@ def evaluate_jsonl(
     docs: list[tuple[dict, dict]] = []
     places: list[str] = []  # where each document line is, for the list of those labelled otherwise
     for (n, row), p in zip(free + forced, preds):
-        allowed = tgt.stance_labels if p["unit"] == "sentence" else document_rule(tgt).labels
+        allowed = tgt.stance_labels if p["unit"] == "sentence" else doc_labels
         if row["stance"] in allowed and p["unit"] == "sentence":
             sent.append((row, p))
         elif row["stance"] in allowed:
