@@ -157,5 +157,23 @@ def ld_article_body(tree: HtmlElement) -> str:
     return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip())
 
 
+def _embeds_unmarked(tree: HtmlElement) -> HtmlElement:
+    """A copy where embedded tweets (``blockquote.twitter-tweet``, with a wrapper holding only it) lose the class
+    and id that make every extractor drop them as social-media furniture: in a news article the quoted post is
+    part of the story, and article-body ground truths keep it."""
+    tweets = tree.xpath("//blockquote[contains(@class, 'twitter-tweet')]")
+    if not tweets:
+        return tree
+    tree = copy.deepcopy(tree)
+    for quote in tree.xpath("//blockquote[contains(@class, 'twitter-tweet')]"):
+        wrapper = quote.getparent()
+        alone = wrapper is not None and wrapper.tag == "div" and all(c is quote or c.tag == "script" for c in wrapper)
+        for el in (quote, wrapper) if alone else (quote,):
+            el.attrib.pop("class", None)
+            el.attrib.pop("id", None)
+    return tree
+
+
 def candidates(tree: HtmlElement, *, url: str | None = None, names: tuple[str, ...] | None = None) -> dict[str, str]:
+    tree = _embeds_unmarked(tree)
     return {name: fn(tree, url) for name, fn in EXTRACTORS.items() if names is None or name in names}

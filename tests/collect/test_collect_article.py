@@ -170,3 +170,21 @@ def test_a_standfirst_under_the_headline_is_not_article_text_but_a_first_paragra
     text = article_text(lxml.html.fromstring(page.format(cls="subhead", prop="", dek=dek))) or ""
     assert text.startswith(dek) and BODY[0] in text
     assert trim("\n".join([dek, *BODY]), deks=[BODY[1]]) == "\n".join([dek, *BODY])  # only at the top
+
+
+def test_an_embedded_tweet_is_article_text_and_the_page_tree_is_left_as_it_was() -> None:
+    tweet = "Yes this is real and the state spent nearly half a million dollars on the new anti-drug slogan"
+    paras = "".join(f"<p>{p} {p}</p>" for p in BODY)
+    page = (
+        f"<html><head><title>Slogan</title></head><body><article>{paras}"
+        "<div class='social-media-embed'><blockquote class='twitter-tweet'>"
+        f"<p lang='en' dir='ltr'>{tweet}</p>— Dianna E. Anderson (@diannaeanderson) "
+        "<a href='https://twitter.com/x/status/1'>November 18, 2019</a></blockquote>"
+        "<script async src='https://platform.twitter.com/widgets.js'></script></div>"
+        f"{paras}</article></body></html>"
+    )
+    tree = lxml.html.fromstring(page)
+    text = article_text(tree) or ""
+    assert tweet in text and "(@diannaeanderson) November 18, 2019" in text
+    assert text.startswith(BODY[0]) and text.rstrip().endswith(BODY[2])
+    assert tree.xpath("//blockquote[@class='twitter-tweet']")  # the extractors worked on a copy
