@@ -10,8 +10,9 @@ the recall run found needs one vote more (gallery captions); a line between two 
 only. Where trafilatura stopped early (readability's lines run on well past the last one the balanced run has,
 and jusText found that tail too), the tail is added. When the vote keeps too little, the whole extraction that
 agrees most with the others is taken instead.
-Last, the page title and standfirst repeated at the top, a dateline and a trailing "related / comments / tags"
-block are cut, as article-body ground truths leave them out.
+Last, the page title and standfirst repeated at the top, a dateline, a trailing "related / comments / tags"
+block and the cut-off excerpts of other posts listed after the article are cut, as article-body ground truths
+leave them out.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ _FURNITURE = re.compile(
     r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,60}|follow us\b.{0,40}|click here\b.{0,40})\W*$",
     re.I,
 )
+# A line that is one unrendered WordPress shortcode, "[button link=...]Send us YOUR review[/button]".
+_SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
+# The end of a teaser excerpt: a post cut off with an ellipsis, "…", "[…]" or " ...".
+_CUT_OFF = re.compile(r"(\s…|\s\.\.\.|\[…\]|\[\.\.\.\])\s*$")
+TEASER_WORDS = 40  # a cut-off line this long is a teaser excerpt of another post, not a sentence trailing off
 # Where a line is cut into sentences for the vote: after a sentence end, at a table-cell bar or a run of spaces.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+(?=\S)|\s+\|\s+|\s{2,}")
 GAP_WORDS = 8  # a line filling a gap between kept lines has at least this many words
@@ -46,7 +52,8 @@ _TAIL = re.compile(
     r"|related( articles| stories| videos| posts| coverage| content)?|recommended( for you| stories)?"
     r"|read (more|next)|comments?( \(\d+\))?|loading comments"
     r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30}"
-    r"|leave a (comment|reply)|join the (conversation|discussion)|see more (photos|pictures)|tags|tagged( with)?"
+    r"|leave a (comment|reply)|join the (conversation|discussion)|tell us what you think|have your say"
+    r"|see more (photos|pictures)|tags|tagged( with)?"
     r"|coment(ar|arios?)|kommentare?|commentaires?|commenti)\W*$",
     re.I,
 )
@@ -182,7 +189,7 @@ def _vote_lines(lines: list[str], voters: dict[str, _Voter]) -> list[str]:
     outside = bool(_SECONDS & voters.keys()) and bool(core)  # without those voters there is no core to be outside
     out, eligible = [""] * len(lines), []
     for i, line in enumerate(lines):
-        if not tokens[i] or (len(line) < 80 and _FURNITURE.match(line.strip())):
+        if not tokens[i] or (len(line) < 80 and _FURNITURE.match(line.strip())) or _SHORTCODE.match(line.strip()):
             continue
         if outside and not seconded[i] and not core[0] <= i <= core[-1]:
             continue
@@ -219,8 +226,9 @@ def _without_repeated_runs(lines: list[str], run: int = 4, min_words: int = 10) 
 
 
 def trim(text: str, *, titles: Iterable[str] = (), deks: Iterable[str] = ()) -> str:
-    """Drop leading title, standfirst (one of ``deks``, word for word) and byline lines, and everything from a late
-    "related / comments" heading."""
+    """Drop leading title, standfirst (one of ``deks``, word for word) and byline lines, and everything from a
+    listing of teaser excerpts (two or more long lines cut off with an ellipsis) or a late "related / comments"
+    heading."""
     lines = text.split("\n")
     known = [" ".join(_tokens(t)).lower() for t in titles]
     words = [set(t.split()) for t in known]
@@ -238,6 +246,9 @@ def trim(text: str, *, titles: Iterable[str] = (), deks: Iterable[str] = ()) -> 
         byline = len(lines[0]) < 100 and _BYLINE.search(lines[0])
         if len(lines) > 1 and (byline or " ".join(_tokens(lines[0])).lower() in standfirsts):
             lines.pop(0)
+    teasers = [i for i, line in enumerate(lines) if len(_tokens(line)) >= TEASER_WORDS and _CUT_OFF.search(line)]
+    if len(teasers) >= 2 and teasers[0] > 0:  # a listing of other posts after the article, not one line trailing off
+        return "\n".join(lines[: teasers[0]])
     total, seen = sum(len(line) for line in lines), 0
     for i, line in enumerate(lines):
         seen += len(line)

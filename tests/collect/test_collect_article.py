@@ -188,3 +188,21 @@ def test_an_embedded_tweet_is_article_text_and_the_page_tree_is_left_as_it_was()
     assert tweet in text and "(@diannaeanderson) November 18, 2019" in text
     assert text.startswith(BODY[0]) and text.rstrip().endswith(BODY[2])
     assert tree.xpath("//blockquote[@class='twitter-tweet']")  # the extractors worked on a copy
+
+
+def test_trim_cuts_the_teaser_excerpts_of_other_posts_listed_after_the_article() -> None:
+    teaser = " ".join(BODY * 3).rsplit(" ", 1)[0]  # 45 words of another post, cut off
+    for mark in (" …", " ...", " […]", " [...]"):
+        text = "\n".join([*BODY, teaser + mark, BODY[1], teaser + mark])
+        assert trim(text) == "\n".join(BODY), mark
+    for lone in ("And then the vote came, and the result was …", teaser + " …"):  # a line trailing off
+        trailing = "\n".join([*BODY, lone, BODY[0]])
+        assert trim(trailing) == trailing
+
+
+def test_a_shortcode_line_and_a_late_comment_prompt_are_not_article_text() -> None:
+    code = "[button link=”http://example.org/submit-review/” type=”big”] Send us YOUR review[/button]"
+    text = "\n".join([BODY[0], code, *BODY[1:]])
+    cands = {name: text for name in ("recall", "balanced", "precision", "readability", "justext")}
+    assert vote(cands) == "\n".join(BODY)
+    assert trim("\n".join([*BODY, "Tell us what YOU think..."])) == "\n".join(BODY)
