@@ -32,7 +32,7 @@ SUPPORT = 0.5  # share of a paragraph's shingles another extraction must contain
 # Short lines that are site furniture whichever extractor let them through.
 _FURNITURE = re.compile(
     r"^\W*(advertisement|sponsored( content)?|share( this)?( article| story| on \w+)?|read more\W*|related"
-    r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,60}|follow us\b.{0,40}|click here\b.{0,40})\W*$",
+    r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,90}|follow us\b.{0,40}|click here\b.{0,40})\W*$",
     re.I,
 )
 # A line that is one unrendered WordPress shortcode, "[button link=...]Send us YOUR review[/button]".
@@ -48,7 +48,7 @@ LOST_TAIL = 0.5  # a tail of readability's lines this long against the trafilatu
 MIN_SHARE = 0.6  # the vote must keep at least this share of the median extraction's length
 # Headings that open the end matter (teasers, comments) when they come after the middle of the text.
 _TAIL = re.compile(
-    r"^\W*(more (must-reads|stories|news)( from .{1,30})?|more from .{1,30}|you might also like"
+    r"^\W*(more( great| top)?( \w+)? (must-reads|stories|news)( from .{1,30})?|more from .{1,30}|you might also like"
     r"|related( articles| stories| videos| posts| coverage| content)?|recommended( for you| stories)?"
     r"|read (more|next)|comments?( \(\d+\))?|loading comments"
     r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30}"
@@ -132,6 +132,12 @@ def vote(candidates: dict[str, str], *, titles: Iterable[str] = (), deks: Iterab
     return trim(text, titles=titles, deks=deks)
 
 
+def _furniture(line: str) -> bool:
+    """A short line of site furniture ("Advertisement", "Subscribe to ..."), or a shortcode left unrendered."""
+    line = line.strip()
+    return (len(line) < 110 and _FURNITURE.match(line) is not None) or _SHORTCODE.match(line) is not None
+
+
 def _lost_tail(candidates: dict[str, str], voters: dict[str, _Voter]) -> list[str]:
     """readability's lines after the last one the balanced trafilatura run also has, when trafilatura stopped
     early: that tail is long (half the run's length or more), holds most of what readability found beyond the run,
@@ -150,7 +156,8 @@ def _lost_tail(candidates: dict[str, str], voters: dict[str, _Voter]) -> list[st
     extra_words = sum(len(toks) for i, toks in enumerate(words) if i not in known)
     long = tail_words >= LOST_TAIL * len(_tokens(candidates.get("balanced", "")))
     seconded = sum(len(toks) for toks in words[shared[-1] + 1 :] if toks and other.contains(toks))
-    return tail if long and tail_words >= 0.6 * extra_words and seconded >= 0.7 * tail_words else []
+    found = long and tail_words >= 0.6 * extra_words and seconded >= 0.7 * tail_words
+    return [line for line in tail if not _furniture(line)] if found else []
 
 
 def _merged(lines: list[str], extra: list[str]) -> list[str]:
@@ -189,7 +196,7 @@ def _vote_lines(lines: list[str], voters: dict[str, _Voter]) -> list[str]:
     outside = bool(_SECONDS & voters.keys()) and bool(core)  # without those voters there is no core to be outside
     out, eligible = [""] * len(lines), []
     for i, line in enumerate(lines):
-        if not tokens[i] or (len(line) < 80 and _FURNITURE.match(line.strip())) or _SHORTCODE.match(line.strip()):
+        if not tokens[i] or _furniture(line):
             continue
         if outside and not seconded[i] and not core[0] <= i <= core[-1]:
             continue

@@ -98,6 +98,8 @@ def test_vote_adds_the_tail_that_trafilatura_cut_off_when_readability_and_justex
     head, whole = "\n".join(BODY), "\n".join([*BODY, *more])
     cands = {"recall": head, "balanced": head, "precision": head, "readability": whole, "justext": whole}
     assert vote(cands) == whole
+    promo = "\n".join([*BODY, more[0], "SUBSCRIBE", *more[1:]])  # furniture inside the tail stays out
+    assert vote({**cands, "readability": promo, "justext": promo}) == whole
     assert vote({**cands, "justext": head}) == head  # readability alone does not say trafilatura stopped early
     captions = "\n".join([*more, *BODY])  # what readability has beyond the article comes before it: not a cut tail
     assert vote({**cands, "readability": captions, "justext": captions}) == head
@@ -205,4 +207,10 @@ def test_a_shortcode_line_and_a_late_comment_prompt_are_not_article_text() -> No
     text = "\n".join([BODY[0], code, *BODY[1:]])
     cands = {name: text for name in ("recall", "balanced", "precision", "readability", "justext")}
     assert vote(cands) == "\n".join(BODY)
-    assert trim("\n".join([*BODY, "Tell us what YOU think..."])) == "\n".join(BODY)
+    for tail in ("Tell us what YOU think...", "More Great WIRED Stories"):
+        assert trim("\n".join([*BODY, tail, BODY[0]])) == "\n".join(BODY), tail
+    promo = "Subscribe to WIRED and stay smart with more of your favorite Ideas writers."
+    text = "\n".join([BODY[0], promo, *BODY[1:]])
+    assert vote({name: text for name in ("recall", "balanced", "precision", "readability", "justext")}) == "\n".join(
+        BODY
+    )
