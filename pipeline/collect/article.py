@@ -32,7 +32,9 @@ SUPPORT = 0.5  # share of a paragraph's shingles another extraction must contain
 # Short lines that are site furniture whichever extractor let them through.
 _FURNITURE = re.compile(
     r"^\W*(advertisement|sponsored( content)?|share( this)?( article| story| on \w+)?|read more\W*|related"
-    r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,90}|follow us\b.{0,40}|click here\b.{0,40})\W*$",
+    r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,90}|follow us\b.{0,40}|click here\b.{0,40}"
+    r"|((read|see) also|leggi anche|lesen sie auch|lire aussi|lea también|l[eê]ia também|veja também)( \w+)?\s*:.{3,})"
+    r"\W*$",
     re.I,
 )
 # A line that is one unrendered WordPress shortcode, "[button link=...]Send us YOUR review[/button]".

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lxml.html
 
-from pipeline.collect.article import article_text, consensus, page_titles, trim, vote
+from pipeline.collect.article import EXTRACTORS, article_text, consensus, page_titles, trim, vote
 
 BODY = [
     "The committee approved the open model weights proposal after a long debate on Tuesday evening.",
@@ -202,15 +202,15 @@ def test_trim_cuts_the_teaser_excerpts_of_other_posts_listed_after_the_article()
         assert trim(trailing) == trailing
 
 
-def test_a_shortcode_line_and_a_late_comment_prompt_are_not_article_text() -> None:
-    code = "[button link=”http://example.org/submit-review/” type=”big”] Send us YOUR review[/button]"
-    text = "\n".join([BODY[0], code, *BODY[1:]])
-    cands = {name: text for name in ("recall", "balanced", "precision", "readability", "justext")}
-    assert vote(cands) == "\n".join(BODY)
+def test_a_shortcode_line_a_promo_and_a_late_comment_prompt_are_not_article_text() -> None:
+    promos = (
+        "[button link=”http://example.org/submit-review/” type=”big”] Send us YOUR review[/button]",
+        "Subscribe to WIRED and stay smart with more of your favorite Ideas writers.",
+        "(Leggi anche su: I Cavalieri dello Zodiaco: ecco gli attori che interpreteranno Pegasus e co –FOTO)",
+        "Read also: The committee's first vote on open weights, a year ago",
+    )
+    for promo in promos:
+        text = "\n".join([BODY[0], promo, *BODY[1:]])
+        assert vote({name: text for name in EXTRACTORS}) == "\n".join(BODY), promo
     for tail in ("Tell us what YOU think...", "More Great WIRED Stories"):
         assert trim("\n".join([*BODY, tail, BODY[0]])) == "\n".join(BODY), tail
-    promo = "Subscribe to WIRED and stay smart with more of your favorite Ideas writers."
-    text = "\n".join([BODY[0], promo, *BODY[1:]])
-    assert vote({name: text for name in ("recall", "balanced", "precision", "readability", "justext")}) == "\n".join(
-        BODY
-    )
