@@ -181,6 +181,7 @@ def test_models_and_policies_are_never_speakers(entity_nlp: Language, catalogue:
         ("Foster, Charles", ("charles-foster", "Charles Foster")),
         ("The Future Society", ("future-society", "Future Society")),
         ("www.whitehouse.gov", ("white-house", "White House")),
+        ("bidenwhitehouse.archives.gov", ("white-house", "White House")),
     ],
 )
 def test_issuers_resolve_through_their_plain_and_short_names(
