@@ -27,7 +27,7 @@ import numpy as np
 from pipeline.embed import autocast
 from pipeline.stance.io import Head
 
-CODE_VERSION = "5"  # 5: a document takes a side only when one of its sentences does
+CODE_VERSION = "6"  # 5: a document takes a side only when one of its sentences does; 6: none does: off_topic
 
 
 def stage_version(head: Head) -> str:

@@ -3,7 +3,9 @@
 Each relevant sentence (``relevance >= min_relevance``) votes ``stance_score`` with weight
 ``relevance * (1 - p_neutral) ** power``: sentences that clearly take a side count most. The most extreme
 ``trim`` share of votes on each side is dropped (one quoted or boilerplate passage should not decide).
-``off_topic`` when fewer than ``min_sentences`` relevant sentences or too little side-taking mass;
+``off_topic`` when fewer than ``min_sentences`` relevant sentences, too little side-taking mass, or fewer than
+``min_argued_share`` of them (and at least one) that itself takes a side (a newsletter digest that reports
+open-model releases at length, with one aside, takes no position; NTIA comments argue in 17-85% of them);
 ``mixed`` when the score lies within ``(-closed_below, open_above)``. Thresholds were chosen by
 cross-validation on the NTIA development comments (see bench/eval_stance.py and the model card).
 """
@@ -30,6 +32,7 @@ class DocumentRule:
     closed_below: float = 0.0
     min_sentences: int = 2
     min_mass: float = 0.5
+    min_argued_share: float = 0.03  # of the relevant sentences, at least this share (and one) must take a side
     labels: tuple[str, str, str, str] = ("open", "closed", "mixed", "off_topic")
 
 
@@ -116,9 +119,13 @@ def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: Documen
     rel, score, side = sentence_arrays(rows)
     doc_score, n_relevant, mass = aggregate(rel, score, side, rule)
     label = label_for(doc_score, n_relevant, mass, rule)
-    if label in (pos, neg) and not _argued(rows, rel >= rule.min_relevance, label):
-        label = rule.labels[2]  # a lean from neutral sentences' scores alone is no position: mixed
-    strength = rel * side**rule.power * np.abs(score) * (rel >= rule.min_relevance)
+    relevant = rel >= rule.min_relevance
+    n_argued = sum(r.get("stance") in (pos, neg) for r, keep in zip(rows, relevant) if keep)
+    if label != rule.labels[3] and n_argued < max(1.0, rule.min_argued_share * n_relevant):
+        label = rule.labels[3]  # coverage in which (almost) no sentence takes a side: no position
+    elif label in (pos, neg) and not _argued(rows, relevant, label):
+        label = rule.labels[2]  # a lean from neutral sentences' scores alone is no position on that side: mixed
+    strength = rel * side**rule.power * np.abs(score) * relevant
     if label in (pos, neg):  # evidence that supports the label
         strength = strength * (np.sign(score) == (1 if label == pos else -1))
     top = [int(i) for i in np.argsort(-strength, kind="stable")[:3] if strength[i] > 0]

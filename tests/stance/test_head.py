@@ -129,10 +129,14 @@ def test_fit_rejects_mismatched_lengths() -> None:
 
 
 def test_a_document_takes_a_side_only_when_one_of_its_sentences_does() -> None:
-    """A lean of neutral sentences' scores (p_open 0.2 against p_closed 0.3) is no closed position: mixed."""
+    """A lean of neutral sentences' scores (p_open 0.2 against p_closed 0.3) is no position at all: off_topic, however
+    many such sentences; with an open sentence argued against it, no closed position: mixed."""
     leaning = {"relevance": 1.0, "stance": "neutral", "p_open": 0.2, "p_closed": 0.3, "p_neutral": 0.5}
     argued = {"relevance": 1.0, "stance": "closed", "p_open": 0.1, "p_closed": 0.8, "p_neutral": 0.1}
-    texts = ["s"] * 4
-    assert document_stance([leaning] * 4, texts)["stance"] == "mixed"
-    doc = document_stance([leaning] * 3 + [argued], texts)
+    conceded = {"relevance": 1.0, "stance": "open", "p_open": 0.5, "p_closed": 0.1, "p_neutral": 0.4}
+    assert document_stance([leaning] * 4, ["s"] * 4)["stance"] == "off_topic"
+    assert document_stance([leaning] * 400, ["s"] * 400)["stance"] == "off_topic"
+    assert document_stance([leaning] * 12 + [conceded], ["s"] * 13)["stance"] == "mixed"
+    assert document_stance([leaning] * 100 + [conceded], ["s"] * 101)["stance"] == "off_topic"  # one aside in 101
+    doc = document_stance([leaning] * 3 + [argued], ["s"] * 4)
     assert doc["stance"] == "closed" and [e["sent_idx"] for e in doc["evidence"]][0] == 3
