@@ -157,18 +157,31 @@ def ld_article_body(tree: HtmlElement) -> str:
     return "\n".join(" ".join(line.split()) for line in body.splitlines() if line.strip())
 
 
+_TWEET = "//blockquote[contains(@class, 'twitter-tweet')]"
+
+
+def _wrappers(el: HtmlElement) -> list[HtmlElement]:
+    """``el`` and the divs around it that hold nothing else (scripts aside): an embed's own wrappers."""
+    chain = [el]
+    parent = el.getparent()
+    while parent is not None and parent.tag in ("div", "figure", "section"):
+        others = [c for c in parent if c is not chain[-1] and c.tag != "script"]
+        if others or (parent.text or "").strip():
+            break
+        chain.append(parent)
+        parent = parent.getparent()
+    return chain
+
+
 def _embeds_unmarked(tree: HtmlElement) -> HtmlElement:
-    """A copy where embedded tweets (``blockquote.twitter-tweet``, with a wrapper holding only it) lose the class
+    """A copy where embedded tweets (``blockquote.twitter-tweet``, and the wrappers holding only it) lose the class
     and id that make every extractor drop them as social-media furniture: in a news article the quoted post is
     part of the story, and article-body ground truths keep it."""
-    tweets = tree.xpath("//blockquote[contains(@class, 'twitter-tweet')]")
-    if not tweets:
+    if not tree.xpath(_TWEET):
         return tree
     tree = copy.deepcopy(tree)
-    for quote in tree.xpath("//blockquote[contains(@class, 'twitter-tweet')]"):
-        wrapper = quote.getparent()
-        alone = wrapper is not None and wrapper.tag == "div" and all(c is quote or c.tag == "script" for c in wrapper)
-        for el in (quote, wrapper) if alone else (quote,):
+    for quote in tree.xpath(_TWEET):
+        for el in _wrappers(quote):
             el.attrib.pop("class", None)
             el.attrib.pop("id", None)
     return tree
