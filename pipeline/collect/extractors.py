@@ -161,7 +161,8 @@ _TWEET = "//blockquote[contains(@class, 'twitter-tweet')]"
 
 
 def _wrappers(el: HtmlElement) -> list[HtmlElement]:
-    """``el`` and the divs around it that hold nothing else (scripts aside): an embed's own wrappers."""
+    """``el`` and the divs, figures and sections around it that hold nothing else (scripts aside): the embed's own
+    wrappers."""
     chain = [el]
     parent = el.getparent()
     while parent is not None and parent.tag in ("div", "figure", "section"):
