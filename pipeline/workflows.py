@@ -206,8 +206,9 @@ def report(settings: Settings) -> Result:
 
 def status(settings: Settings, store: Store) -> Result:
     lines = [f"workspace: {settings.root}", f"store: {store.path} (schema {store.schema_version})"]
-    for table in ("documents", "locations", "sentences", "entities", "sentence_stance", "chunks", "rejections"):
+    for table in ("documents", "locations", "sentences", "entities", "sentence_stance", "chunks"):
         lines.append(f"  {table}: {store.count(table)}")
+    lines.append(f"  rejections and language notices: {store.count('rejections')} (listed below)")
     undated = store.query("SELECT COUNT(*) AS n FROM documents WHERE published IS NULL")[0]["n"]
     lines.append(f"  undated documents: {undated}")
     held = set(store.outside_languages(settings.section("ingest")["languages"]))

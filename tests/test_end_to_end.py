@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -85,6 +86,10 @@ def test_run_collects_analyses_and_exports(
     shown = capsys.readouterr().out
     assert "left out of analysis for their language ([ingest] languages): 1" in shown
     assert "kept, not analysed: 1" in shown and "[language]: the text is in 'zh'" in shown
+    counts = dict(
+        re.findall(r"^\s*(rejections and language notices|rejected inputs|kept, not analysed): (\d+)", shown, re.M)
+    )
+    assert int(counts["rejections and language notices"]) == int(counts["rejected inputs"]) + 1  # + the notice
     with (workspace / "opentide.toml").open("a", encoding="utf-8") as fh:  # Chinese analysed from now on
         fh.write('\n[ingest]\nlanguages = ["en", "zh"]\n')
     assert main(["status", "-w", str(workspace)]) == EXIT_OK
