@@ -33,6 +33,8 @@ SUPPORT = 0.5  # share of a paragraph's shingles another extraction must contain
 _FURNITURE = re.compile(
     r"^\W*(advertisement|sponsored( content)?|share( this)?( article| story| on \w+)?|read more\W*|related"
     r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,90}|follow us\b.{0,40}|click here\b.{0,40}"
+    r"|filed under\s*:.{0,60}|\d+\s*min(ute)?s?\.? read"
+    r"|(reading time|tempo de leitura|tiempo de lectura|temps de lecture|lesezeit)\s*:?\s*\d+\s*\w*"
     r"|((read|see) also|leggi anche|lesen sie auch|lire aussi|lea también|l[eê]ia também|veja também)( \w+)?\s*:.{3,})"
     r"\W*$",
     re.I,
@@ -57,6 +59,12 @@ _TAIL = re.compile(
     r"|leave a (comment|reply)|join the (conversation|discussion)|tell us what you think|have your say"
     r"|see more (photos|pictures)|tags|tagged( with)?"
     r"|coment(ar|arios?)|kommentare?|commentaires?|commenti)\W*$",
+    re.I,
+)
+# Wire-service trailer lines that end syndicated stories: the reporting credit and the agency's own links.
+_TRAILER = re.compile(
+    r"\bcontributed (to this (report|story|article)|reporting)\b|^(follow|read) (ap|reuters)'s .{0,100}\bcoverage\b"
+    r"|^(reach|follow|more)\b.{0,120}https?://(www\.)?(twitter\.com|apnews\.com)",
     re.I,
 )
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -255,15 +263,24 @@ def trim(text: str, *, titles: Iterable[str] = (), deks: Iterable[str] = ()) -> 
         byline = len(lines[0]) < 100 and _BYLINE.search(lines[0])
         if len(lines) > 1 and (byline or " ".join(_tokens(lines[0])).lower() in standfirsts):
             lines.pop(0)
+    return "\n".join(_cut_end(lines))
+
+
+def _cut_end(lines: list[str]) -> list[str]:
+    """Without a listing of teaser excerpts after the article, or what follows a late tail heading; then without
+    the wire-service trailer lines at the very end (credits, "Follow AP's coverage at ...")."""
     teasers = [i for i, line in enumerate(lines) if len(_tokens(line)) >= TEASER_WORDS and _CUT_OFF.search(line)]
     if len(teasers) >= 2 and teasers[0] > 0:  # a listing of other posts after the article, not one line trailing off
-        return "\n".join(lines[: teasers[0]])
+        lines = lines[: teasers[0]]
     total, seen = sum(len(line) for line in lines), 0
     for i, line in enumerate(lines):
         seen += len(line)
         if seen > total / 2 and len(line) < 60 and _TAIL.match(line.strip()):
-            return "\n".join(lines[:i])
-    return "\n".join(lines)
+            lines = lines[:i]
+            break
+    while len(lines) > 1 and len(lines[-1]) < 300 and _TRAILER.search(lines[-1].strip()):
+        lines = lines[:-1]
+    return lines
 
 
 def article_text(tree: HtmlElement, *, url: str | None = None) -> str | None:

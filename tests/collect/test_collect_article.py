@@ -217,3 +217,17 @@ def test_a_shortcode_line_a_promo_and_a_late_comment_prompt_are_not_article_text
         assert vote({name: text for name in EXTRACTORS}) == "\n".join(BODY), promo
     for tail in ("Tell us what YOU think...", "More Great WIRED Stories"):
         assert trim("\n".join([*BODY, tail, BODY[0]])) == "\n".join(BODY), tail
+
+
+def test_wire_service_trailers_at_the_end_and_reading_times_are_not_article_text() -> None:
+    trailers = [
+        "Associated Press writers Alan Fram and Zeke Miller contributed to this report.",
+        "Follow AP's full coverage of Brexit and British politics at https://www.apnews.com/Brexit",
+        "More AP NBA: https://apnews.com/NBA and https://twitter.com/AP_Sports",
+    ]
+    assert trim("\n".join([*BODY, *trailers])) == "\n".join(BODY)
+    credit = "Reporters from three bureaus contributed to this report, which the committee cited on Tuesday."
+    assert trim("\n".join([credit, *BODY])) == "\n".join([credit, *BODY])  # only at the very end
+    for furniture in ("Tempo de leitura: 2 minutos", "4 min read", "Filed under: Khawarij |"):
+        text = "\n".join([BODY[0], furniture, *BODY[1:]])
+        assert vote({name: text for name in EXTRACTORS}) == "\n".join(BODY), furniture
