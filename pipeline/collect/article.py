@@ -35,7 +35,8 @@ _FURNITURE = re.compile(
     r"( articles| stories| coverage)?|(sign up|subscribe)\b.{0,90}|follow us\b.{0,40}|click here\b.{0,40}"
     r"|filed under\s*:.{0,60}|\d+\s*min(ute)?s?\.? read"
     r"|(reading time|tempo de leitura|tiempo de lectura|temps de lecture|lesezeit)\s*:?\s*\d+\s*\w*"
-    r"|((read|see) also|leggi anche|lesen sie auch|lire aussi|lea también|l[eê]ia também|veja também)( \w+)?\s*:.{3,})"
+    r"|((read|see) also|related posts?|leggi anche|lesen sie auch|lire aussi|lea también|l[eê]ia também"
+    r"|veja também)( \w+)?\s*:.{3,})"
     r"\W*$",
     re.I,
 )
@@ -52,8 +53,9 @@ LOST_TAIL = 0.5  # a tail of readability's lines this long against the trafilatu
 MIN_SHARE = 0.6  # the vote must keep at least this share of the median extraction's length
 # Headings that open the end matter (teasers, comments) when they come after the middle of the text.
 _TAIL = re.compile(
-    r"^\W*(more( great| top)?( \w+)? (must-reads|stories|news)( from .{1,30})?|more from .{1,30}|you might also like"
-    r"|related( articles| stories| videos| posts| coverage| content)?|recommended( for you| stories)?"
+    r"^\W*(more( great| top)?( \w+)? (must-reads|stories|news)( from .{1,30})?|more from .{1,30}"
+    r"|you (might|may) also like|related( articles| stories| videos| posts| coverage| content)?"
+    r"|recommended( for you| stories)?"
     r"|read (more|next)|comments?( \(\d+\))?|loading comments"
     r"|most (read|popular)|other .{0,30}columns|trending( now)?|latest (news|stories)|also on .{0,30}"
     r"|leave a (comment|reply)|join the (conversation|discussion)|tell us what you think|have your say"

@@ -211,11 +211,12 @@ def test_a_shortcode_line_a_promo_and_a_late_comment_prompt_are_not_article_text
         "Subscribe to WIRED and stay smart with more of your favorite Ideas writers.",
         "(Leggi anche su: I Cavalieri dello Zodiaco: ecco gli attori che interpreteranno Pegasus e co –FOTO)",
         "Read also: The committee's first vote on open weights, a year ago",
+        "Related post: How the committee first voted on open weights",
     )
     for promo in promos:
         text = "\n".join([BODY[0], promo, *BODY[1:]])
         assert vote({name: text for name in EXTRACTORS}) == "\n".join(BODY), promo
-    for tail in ("Tell us what YOU think...", "More Great WIRED Stories"):
+    for tail in ("Tell us what YOU think...", "More Great WIRED Stories", "You May Also Like"):
         assert trim("\n".join([*BODY, tail, BODY[0]])) == "\n".join(BODY), tail
 
 
