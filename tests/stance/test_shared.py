@@ -30,6 +30,9 @@ def shared(openness_head, embedder):  # noqa: ANN001, ANN201
 
 # bf16 rounds every matrix input to 8 bits of mantissa: the same sums in another order differ by more
 TOLERANCE = {"fp32": 2e-5, "bf16": 2e-3}
+# A probability computed in bf16 moves in steps of 2**-8 in [0.5, 1): the same sums in another order may land one
+# step apart in one member of the ensemble (seen: 0.9245 against 0.9271, two thirds of a step in a mean of three).
+PROB_TOLERANCE = {"fp32": 2e-5, "bf16": 2**-8}
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
@@ -43,8 +46,8 @@ def test_shared_pass_equals_the_two_passes(shared, openness_head, precision) -> 
         assert set(probs) == set(TEXTS) and shared.take() == {}
         p_stance, p_frame = openness_head.tuned.predict_proba(TEXTS)
     for i, text in enumerate(TEXTS):
-        np.testing.assert_allclose(probs[text][0], p_stance[i], atol=TOLERANCE[precision])
-        np.testing.assert_allclose(probs[text][1], p_frame[i], atol=TOLERANCE[precision])
+        np.testing.assert_allclose(probs[text][0], p_stance[i], atol=PROB_TOLERANCE[precision])
+        np.testing.assert_allclose(probs[text][1], p_frame[i], atol=PROB_TOLERANCE[precision])
 
 
 def test_bf16_figures_stay_close_to_fp32(shared, openness_head) -> None:  # noqa: ANN001
