@@ -100,11 +100,6 @@ def near_target(hits: np.ndarray, window: int) -> np.ndarray:
     return spread[window : window + len(hits)] > 0
 
 
-def _argued(rows: Sequence[dict], relevant: np.ndarray, label: str) -> bool:
-    """Whether a relevant sentence itself takes the side ``label`` names."""
-    return any(r.get("stance") == label for r, keep in zip(rows, relevant) if keep)
-
-
 def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: DocumentRule | None = None) -> dict:
     """``{"stance", "stance_score", "n_relevant", "evidence": [{sent_idx, text, stance_score}] * <=3}``.
 
@@ -120,10 +115,10 @@ def document_stance(rows: Sequence[dict], texts: Sequence[str], *, rule: Documen
     doc_score, n_relevant, mass = aggregate(rel, score, side, rule)
     label = label_for(doc_score, n_relevant, mass, rule)
     relevant = rel >= rule.min_relevance
-    n_argued = sum(r.get("stance") in (pos, neg) for r, keep in zip(rows, relevant) if keep)
-    if label != rule.labels[3] and n_argued < max(1.0, rule.min_argued_share * n_relevant):
+    argued = Counter(r.get("stance") for r, keep in zip(rows, relevant) if keep)  # relevant sentences per label
+    if label != rule.labels[3] and argued[pos] + argued[neg] < max(1.0, rule.min_argued_share * n_relevant):
         label = rule.labels[3]  # coverage in which (almost) no sentence takes a side: no position
-    elif label in (pos, neg) and not _argued(rows, relevant, label):
+    elif label in (pos, neg) and not argued[label]:
         label = rule.labels[2]  # a lean from neutral sentences' scores alone is no position on that side: mixed
     strength = rel * side**rule.power * np.abs(score) * relevant
     if label in (pos, neg):  # evidence that supports the label
